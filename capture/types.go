@@ -1,0 +1,63 @@
+package capture
+
+import (
+	"net/netip"
+	"time"
+)
+
+// LinkType is a pcap LINKTYPE_ value (https://www.tcpdump.org/linktypes.html).
+type LinkType uint16
+
+// Link types sipwatch decodes.
+const (
+	LinkNull     LinkType = 0   // BSD loopback, host-order 4-byte family
+	LinkEthernet LinkType = 1   // Ethernet II / 802.3
+	LinkRaw      LinkType = 101 // raw IPv4 or IPv6
+	LinkLoop     LinkType = 108 // OpenBSD loopback, network-order family
+	LinkSLL      LinkType = 113 // Linux cooked capture v1
+	LinkIPv4     LinkType = 228 // raw IPv4
+	LinkIPv6     LinkType = 229 // raw IPv6
+	LinkSLL2     LinkType = 276 // Linux cooked capture v2 (tcpdump -i any, libpcap >= 1.10)
+)
+
+// Packet is one captured frame as a Source yields it.
+type Packet struct {
+	Time      time.Time // capture timestamp from the file or the kernel
+	LinkType  LinkType  // link type of the interface it was captured on
+	Data      []byte    // captured bytes; aliases the source's buffer until the next Next
+	Length    int       // length on the wire; larger than len(Data) when the snaplen cut it
+	Interface int       // interface index within the source (pcapng IDB index, 0 for pcap)
+}
+
+// Transport is how a SIP message travelled.
+type Transport uint8
+
+// Transports. TLS is counted (encrypted SIP) but never parsed.
+const (
+	TransportUDP Transport = iota
+	TransportTCP
+	TransportWS  // SIP over WebSocket (RFC 7118), unencrypted
+	TransportTLS // SIP over TLS, typically TCP/5061: counted, not readable
+	NumTransports
+)
+
+var transportNames = [NumTransports]string{"udp", "tcp", "ws", "tls"}
+
+// String returns the lower-case name used in exports: "udp", "tcp", "ws", "tls".
+func (t Transport) String() string {
+	if t < NumTransports {
+		return transportNames[t]
+	}
+	return "unknown"
+}
+
+// Payload is a piece of SIP traffic handed to the consumer: for UDP the whole
+// datagram payload (which may hold several SIP messages), for TCP and
+// WebSocket exactly one framed SIP message.
+type Payload struct {
+	Time      time.Time
+	Src, Dst  netip.AddrPort
+	Transport Transport
+	Tunneled  bool   // arrived inside GRE, ERSPAN, VXLAN, IP-in-IP or PPPoE
+	Data      []byte // valid only during the emit call
+}

@@ -1,0 +1,3 @@
+module github.com/sipwatch/sipwatch
+
+go 1.26.8
