@@ -1,0 +1,78 @@
+package stats
+
+import "github.com/sipwatch/sipwatch/parse"
+
+// ChallengeState tells what a 401/407 (or a 403 after one) means in the
+// context of the call it belongs to.
+type ChallengeState uint8
+
+// Challenge states.
+const (
+	ChallengeNone          ChallengeState = iota // not a challenge-related response
+	FirstChallenge                               // a digest challenge: normal, the client re-sends with credentials
+	RepeatedChallenge                            // challenged again after re-sending: the credentials were refused
+	ChallengeThenForbidden                       // 403 after a challenge: credentials or account refused
+)
+
+// callHint is what sipwatch remembers of one call (Call-ID) to put its
+// failures in context.
+type callHint struct {
+	cancelled     bool   // a CANCEL was seen
+	challenged    uint32 // bit i set: a request with CSeq method index i (< 32) was challenged
+	challengeCSeq uint32 // CSeq number of the last challenge
+}
+
+// failureContext is what the hints say about one failure response.
+type failureContext struct {
+	challenge   ChallengeState
+	afterCancel bool // a 487 that follows the caller's CANCEL: a normal hang-up before answer
+}
+
+// hintTable holds callHints for a bounded number of calls.
+type hintTable struct {
+	calls *boundedMap[uint64, callHint]
+}
+
+func newHintTable(max int) *hintTable {
+	return &hintTable{calls: newBoundedMap[uint64, callHint](max)}
+}
+
+func (t *hintTable) cancelled(callID uint64) {
+	h, _ := t.calls.get(callID)
+	h.cancelled = true
+	t.calls.put(callID, h)
+}
+
+// classify puts a 4xx-6xx response in the context of its call and updates
+// the call's hints.
+func (t *hintTable) classify(callID uint64, m *parse.Message, method int) failureContext {
+	var ctx failureContext
+	if callID == 0 {
+		if m.StatusCode == 401 || m.StatusCode == 407 {
+			ctx.challenge = FirstChallenge
+		}
+		return ctx
+	}
+	h, ok := t.calls.get(callID)
+	bit := uint32(0)
+	if method < 32 {
+		bit = 1 << method
+	}
+	switch m.StatusCode {
+	case 401, 407:
+		ctx.challenge = FirstChallenge
+		if ok && h.challenged&bit != 0 && m.CSeq != h.challengeCSeq {
+			ctx.challenge = RepeatedChallenge
+		}
+		h.challenged |= bit
+		h.challengeCSeq = m.CSeq
+		t.calls.put(callID, h)
+	case 403:
+		if ok && h.challenged&bit != 0 {
+			ctx.challenge = ChallengeThenForbidden
+		}
+	case 487:
+		ctx.afterCancel = ok && h.cancelled
+	}
+	return ctx
+}

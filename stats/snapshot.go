@@ -1,0 +1,264 @@
+package stats
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/sipwatch/sipwatch/capture"
+	"github.com/sipwatch/sipwatch/parse"
+)
+
+// Snapshot is an immutable copy of the counters. Its JSON form is the
+// contract of `sipwatch stats --format json` (documented in README.md).
+type Snapshot struct {
+	Files             []string                     `json:"files"`
+	Packets           uint64                       `json:"packets"`
+	SIPMessages       uint64                       `json:"sip_messages"`
+	Requests          map[string]uint64            `json:"requests"`
+	Responses         map[string]uint64            `json:"responses"`
+	Classes           map[string]uint64            `json:"classes"`
+	ResponsesByMethod map[string]map[string]uint64 `json:"responses_by_method"`
+	Retransmissions   Retransmissions              `json:"retransmissions"`
+	Transports        map[string]uint64            `json:"transports"`
+	Capture           CaptureStats                 `json:"capture"`
+	FirstSeen         *time.Time                   `json:"first_seen,omitempty"`
+	LastSeen          *time.Time                   `json:"last_seen,omitempty"`
+	Failures          []Failure                    `json:"failures"`
+}
+
+// Retransmissions counts UDP retransmissions, which are included in the
+// request and response totals as tshark counts them.
+type Retransmissions struct {
+	Requests  uint64 `json:"requests"`
+	Responses uint64 `json:"responses"`
+}
+
+// CaptureStats is the health of the capture: what was read and what could
+// not be used.
+type CaptureStats struct {
+	NotSIP            uint64 `json:"not_sip"`            // packets that carried no SIP
+	ParseErrors       uint64 `json:"parse_errors"`       // SIP-looking payloads that could not be parsed (not counted as messages)
+	Malformed         uint64 `json:"malformed"`          // counted messages with a defect (e.g. body shorter than Content-Length)
+	Truncated         uint64 `json:"truncated"`          // packets cut by the snap length
+	DecodeErrors      uint64 `json:"decode_errors"`      // packets whose headers were inconsistent
+	ReassemblyDropped uint64 `json:"reassembly_dropped"` // IP fragments and TCP stream gaps given up on
+	Encrypted         uint64 `json:"encrypted"`          // SIP over TLS (or DTLS) packets: counted, not readable
+	Keepalives        uint64 `json:"keepalives"`         // CRLF keep-alives (RFC 5626)
+	Tunneled          uint64 `json:"tunneled"`           // SIP messages that arrived inside a tunnel or PPPoE
+	Fragments         uint64 `json:"fragments"`          // IP fragments seen
+	TCPRetransmitted  uint64 `json:"tcp_retransmitted"`  // TCP segments whose bytes had already been delivered
+	ResendEvicted     uint64 `json:"resend_table_evicted"`
+	CallHintsEvicted  uint64 `json:"call_hints_evicted"`
+	FailureRowsFull   uint64 `json:"failure_rows_dropped"`
+}
+
+// Failure is one failing (CSeq method, status code) pair.
+type Failure struct {
+	Method     string       `json:"method"`
+	Code       int          `json:"code"`
+	Count      uint64       `json:"count"`
+	FirstSeen  time.Time    `json:"first_seen"`
+	LastSeen   time.Time    `json:"last_seen"`
+	Reasons    []ValueCount `json:"reasons,omitempty"`
+	Warnings   []ValueCount `json:"warnings,omitempty"`
+	RetryAfter *Range       `json:"retry_after,omitempty"`
+	TopSenders []ValueCount `json:"top_senders"`
+	// Challenges splits 401/407 (and 403) responses by what they meant in
+	// their call: "first" (a normal digest challenge), "repeated" (the
+	// credentials were refused), "forbidden_after_challenge".
+	Challenges map[string]uint64 `json:"challenges,omitempty"`
+	// AfterCancel counts 487s that followed the caller's CANCEL: normal
+	// hang-ups before answer.
+	AfterCancel uint64 `json:"after_cancel,omitempty"`
+	// Sample holds header values from the latest occurrence.
+	Sample Sample `json:"sample"`
+}
+
+// ValueCount is a value and how often it was seen.
+type ValueCount struct {
+	Value string `json:"value"`
+	Count uint64 `json:"count"`
+}
+
+// Range is a minimum and maximum.
+type Range struct {
+	Min int `json:"min"`
+	Max int `json:"max"`
+}
+
+// Sample is the latest occurrence of a failure, as sent (control characters
+// are not removed here; renderers sanitize).
+type Sample struct {
+	From         string `json:"from"`
+	To           string `json:"to"`
+	CallID       string `json:"call_id,omitempty"`
+	ReasonPhrase string `json:"reason_phrase"`
+	Reason       string `json:"reason,omitempty"`
+	Warning      string `json:"warning,omitempty"`
+	RetryAfter   string `json:"retry_after,omitempty"`
+	Allow        string `json:"allow,omitempty"`
+	Unsupported  string `json:"unsupported,omitempty"`
+	Require      string `json:"require,omitempty"`
+	MinExpires   string `json:"min_expires,omitempty"`
+	MinSE        string `json:"min_se,omitempty"`
+	Contact      string `json:"contact,omitempty"`
+	Server       string `json:"server,omitempty"`
+	UserAgent    string `json:"user_agent,omitempty"`
+	Version      string `json:"version,omitempty"`
+	MaxForwards  int    `json:"max_forwards"`
+	ViaCount     int    `json:"via_count"`
+}
+
+// ClassNames are the six response classes in order.
+var ClassNames = [6]string{"1xx", "2xx", "3xx", "4xx", "5xx", "6xx"}
+
+// Snapshot returns a copy of the counters that shares nothing with the
+// Counter. Capture-level fields (Files, Packets, most of Capture) are the
+// caller's to fill.
+func (c *Counter) Snapshot() Snapshot {
+	s := Snapshot{
+		SIPMessages:       c.messages,
+		Requests:          map[string]uint64{},
+		Responses:         map[string]uint64{},
+		Classes:           map[string]uint64{},
+		ResponsesByMethod: map[string]map[string]uint64{},
+		Transports:        map[string]uint64{},
+		Retransmissions:   Retransmissions{Requests: c.retransReq, Responses: c.retransRsp},
+		Failures:          []Failure{},
+	}
+	for i, n := range c.requests {
+		if n > 0 {
+			s.Requests[c.methods.name(i)] += n
+		}
+	}
+	for _, cl := range ClassNames {
+		s.Classes[cl] = 0
+	}
+	for i, n := range c.responses {
+		if n > 0 {
+			s.Responses[strconv.Itoa(i+100)] = n
+			s.Classes[ClassNames[(i+100)/100-1]] += n
+		}
+	}
+	for mi, bm := range c.byMethod {
+		if bm == nil {
+			continue
+		}
+		name := c.methods.name(mi)
+		codes := s.ResponsesByMethod[name]
+		if codes == nil {
+			codes = map[string]uint64{}
+			s.ResponsesByMethod[name] = codes
+		}
+		for i, n := range bm {
+			if n > 0 {
+				codes[strconv.Itoa(i+100)] += n
+			}
+		}
+	}
+	for t := capture.Transport(0); t < capture.NumTransports; t++ {
+		if n := c.transports[t]; n > 0 {
+			s.Transports[t.String()] = n
+		}
+	}
+	s.Capture.ParseErrors = c.badSIP
+	s.Capture.Malformed = c.malformed
+	s.Capture.Tunneled = c.tunneled
+	s.Capture.ResendEvicted = c.resend.entries.evicted
+	s.Capture.CallHintsEvicted = c.hints.calls.evicted
+	s.Capture.FailureRowsFull = c.failures.dropped
+	if !c.first.IsZero() {
+		f, l := c.first, c.last
+		s.FirstSeen, s.LastSeen = &f, &l
+	}
+	for _, f := range c.failures.rows {
+		s.Failures = append(s.Failures, c.failureSnapshot(f))
+	}
+	slices.SortFunc(s.Failures, func(a, b Failure) int {
+		return cmp.Or(b.LastSeen.Compare(a.LastSeen), cmp.Compare(b.Count, a.Count),
+			cmp.Compare(a.Code, b.Code), cmp.Compare(a.Method, b.Method))
+	})
+	return s
+}
+
+func (c *Counter) failureSnapshot(f *failure) Failure {
+	out := Failure{
+		Method:    c.methods.name(f.key.method),
+		Code:      f.key.code,
+		Count:     f.count,
+		FirstSeen: f.first,
+		LastSeen:  f.last,
+	}
+	for _, r := range f.reasons[:f.nReasons] {
+		v := r.proto
+		if r.cause >= 0 {
+			v += ";cause=" + strconv.Itoa(r.cause)
+		}
+		out.Reasons = append(out.Reasons, ValueCount{Value: v, Count: r.n})
+	}
+	if f.otherReasons > 0 {
+		out.Reasons = append(out.Reasons, ValueCount{Value: "other", Count: f.otherReasons})
+	}
+	for _, w := range f.warnings[:f.nWarnings] {
+		v := "malformed"
+		if w.code >= 0 {
+			v = strconv.Itoa(w.code)
+		}
+		out.Warnings = append(out.Warnings, ValueCount{Value: v, Count: w.n})
+	}
+	if f.otherWarnings > 0 {
+		out.Warnings = append(out.Warnings, ValueCount{Value: "other", Count: f.otherWarnings})
+	}
+	sortCounts(out.Reasons)
+	sortCounts(out.Warnings)
+	if f.retryN > 0 {
+		out.RetryAfter = &Range{Min: f.retryMin, Max: f.retryMax}
+	}
+	for _, p := range f.peers[:f.nPeers] {
+		out.TopSenders = append(out.TopSenders, ValueCount{Value: p.addr.String(), Count: p.n})
+	}
+	sortCounts(out.TopSenders)
+	if len(out.TopSenders) > 5 {
+		out.TopSenders = out.TopSenders[:5]
+	}
+	if f.challenges[FirstChallenge]+f.challenges[RepeatedChallenge]+f.challenges[ChallengeThenForbidden] > 0 {
+		out.Challenges = map[string]uint64{
+			"first":                     f.challenges[FirstChallenge],
+			"repeated":                  f.challenges[RepeatedChallenge],
+			"forbidden_after_challenge": f.challenges[ChallengeThenForbidden],
+		}
+	}
+	out.AfterCancel = f.afterCancel
+	s := &f.sample
+	out.Sample = Sample{
+		From: s.src.String(), To: s.dst.String(),
+		CallID:       s.get(sCallID),
+		ReasonPhrase: s.get(sReasonPhrase), Reason: s.get(sReason), Warning: s.get(sWarning),
+		RetryAfter: s.get(sRetryAfter), Allow: s.get(sAllow), Unsupported: s.get(sUnsupported),
+		Require: s.get(sRequire), MinExpires: s.get(sMinExpires), MinSE: s.get(sMinSE),
+		Contact: s.get(sContact), Server: s.get(sServer), UserAgent: s.get(sUserAgent),
+		Version: s.get(sVersion), MaxForwards: s.maxForwards, ViaCount: s.viaCount,
+	}
+	return out
+}
+
+func sortCounts(v []ValueCount) {
+	slices.SortStableFunc(v, func(a, b ValueCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value))
+	})
+}
+
+// Class returns the class name ("4xx") of a status code, or "" when the code
+// is outside 100..699.
+func Class(code int) string {
+	if code < 100 || code > 699 {
+		return ""
+	}
+	return ClassNames[code/100-1]
+}
+
+var _ = fmt.Sprint
+var _ = parse.NumMethods
