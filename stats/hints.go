@@ -1,17 +1,8 @@
 package stats
 
-import "github.com/sipwatch/sipwatch/parse"
-
-// ChallengeState tells what a 401/407 (or a 403 after one) means in the
-// context of the call it belongs to.
-type ChallengeState uint8
-
-// Challenge states.
-const (
-	ChallengeNone          ChallengeState = iota // not a challenge-related response
-	FirstChallenge                               // a digest challenge: normal, the client re-sends with credentials
-	RepeatedChallenge                            // challenged again after re-sending: the credentials were refused
-	ChallengeThenForbidden                       // 403 after a challenge: credentials or account refused
+import (
+	"github.com/sipwatch/sipwatch/explain"
+	"github.com/sipwatch/sipwatch/parse"
 )
 
 // callHint is what sipwatch remembers of one call (Call-ID) to put its
@@ -24,7 +15,7 @@ type callHint struct {
 
 // failureContext is what the hints say about one failure response.
 type failureContext struct {
-	challenge   ChallengeState
+	challenge   explain.ChallengeState
 	afterCancel bool // a 487 that follows the caller's CANCEL: a normal hang-up before answer
 }
 
@@ -49,7 +40,7 @@ func (t *hintTable) classify(callID uint64, m *parse.Message, method int) failur
 	var ctx failureContext
 	if callID == 0 {
 		if m.StatusCode == 401 || m.StatusCode == 407 {
-			ctx.challenge = FirstChallenge
+			ctx.challenge = explain.FirstChallenge
 		}
 		return ctx
 	}
@@ -60,16 +51,16 @@ func (t *hintTable) classify(callID uint64, m *parse.Message, method int) failur
 	}
 	switch m.StatusCode {
 	case 401, 407:
-		ctx.challenge = FirstChallenge
+		ctx.challenge = explain.FirstChallenge
 		if ok && h.challenged&bit != 0 && m.CSeq != h.challengeCSeq {
-			ctx.challenge = RepeatedChallenge
+			ctx.challenge = explain.RepeatedChallenge
 		}
 		h.challenged |= bit
 		h.challengeCSeq = m.CSeq
 		t.calls.put(callID, h)
 	case 403:
 		if ok && h.challenged&bit != 0 {
-			ctx.challenge = ChallengeThenForbidden
+			ctx.challenge = explain.ChallengeThenForbidden
 		}
 	case 487:
 		ctx.afterCancel = ok && h.cancelled

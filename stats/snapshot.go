@@ -2,13 +2,12 @@ package stats
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"strconv"
 	"time"
 
 	"github.com/sipwatch/sipwatch/capture"
-	"github.com/sipwatch/sipwatch/parse"
+	"github.com/sipwatch/sipwatch/explain"
 )
 
 // Snapshot is an immutable copy of the counters. Its JSON form is the
@@ -75,6 +74,9 @@ type Failure struct {
 	AfterCancel uint64 `json:"after_cancel,omitempty"`
 	// Sample holds header values from the latest occurrence.
 	Sample Sample `json:"sample"`
+	// Annotation explains the failure from its code, the sample's headers
+	// and the context counts above.
+	Annotation explain.Annotation `json:"annotation"`
 }
 
 // ValueCount is a value and how often it was seen.
@@ -224,12 +226,9 @@ func (c *Counter) failureSnapshot(f *failure) Failure {
 	if len(out.TopSenders) > 5 {
 		out.TopSenders = out.TopSenders[:5]
 	}
-	if f.challenges[FirstChallenge]+f.challenges[RepeatedChallenge]+f.challenges[ChallengeThenForbidden] > 0 {
-		out.Challenges = map[string]uint64{
-			"first":                     f.challenges[FirstChallenge],
-			"repeated":                  f.challenges[RepeatedChallenge],
-			"forbidden_after_challenge": f.challenges[ChallengeThenForbidden],
-		}
+	first, repeated, forbidden := f.challenges[explain.FirstChallenge], f.challenges[explain.RepeatedChallenge], f.challenges[explain.ChallengeThenForbidden]
+	if first+repeated+forbidden > 0 {
+		out.Challenges = map[string]uint64{"first": first, "repeated": repeated, "forbidden_after_challenge": forbidden}
 	}
 	out.AfterCancel = f.afterCancel
 	s := &f.sample
@@ -242,7 +241,32 @@ func (c *Counter) failureSnapshot(f *failure) Failure {
 		Contact: s.get(sContact), Server: s.get(sServer), UserAgent: s.get(sUserAgent),
 		Version: s.get(sVersion), MaxForwards: s.maxForwards, ViaCount: s.viaCount,
 	}
+	out.Annotation = annotate(&out, f)
 	return out
+}
+
+// annotate explains a failure row. The context of the row as a whole picks
+// the challenge state: any refused credentials make it a failure.
+func annotate(out *Failure, f *failure) explain.Annotation {
+	s := out.Sample
+	r := explain.Response{
+		Code: out.Code, ReasonPhrase: s.ReasonPhrase, Method: out.Method,
+		From: f.sample.src.Addr().String(), To: f.sample.dst.Addr().String(),
+		RetryAfter: s.RetryAfter, Warning: s.Warning, Reason: s.Reason, Allow: s.Allow,
+		Unsupported: s.Unsupported, Require: s.Require, MinExpires: s.MinExpires, MinSE: s.MinSE,
+		Contact: s.Contact, Server: s.Server, UserAgent: s.UserAgent, Version: s.Version,
+		MaxForwards: s.MaxForwards, ViaCount: s.ViaCount,
+		Cancelled: f.afterCancel > 0 && f.afterCancel == f.count,
+	}
+	switch {
+	case f.challenges[explain.RepeatedChallenge] > 0:
+		r.Challenge = explain.RepeatedChallenge
+	case f.challenges[explain.ChallengeThenForbidden] > 0:
+		r.Challenge = explain.ChallengeThenForbidden
+	case f.challenges[explain.FirstChallenge] > 0:
+		r.Challenge = explain.FirstChallenge
+	}
+	return explain.Annotate(r)
 }
 
 func sortCounts(v []ValueCount) {
@@ -259,6 +283,3 @@ func Class(code int) string {
 	}
 	return ClassNames[code/100-1]
 }
-
-var _ = fmt.Sprint
-var _ = parse.NumMethods
