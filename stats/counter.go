@@ -69,7 +69,7 @@ func NewCounter(cfg Config) *Counter {
 		methods:  newMethodTable(),
 		requests: make([]uint64, parse.NumMethods, parse.NumMethods+16),
 		byMethod: make([]*[numCodes]uint64, parse.NumMethods, parse.NumMethods+16),
-		resend:   newResendTable(cfg.ResendEntries),
+		resend:   newResendTable(cfg.ResendEntries, seed),
 		hints:    newHintTable(cfg.CallHints),
 		failures: newFailureTable(cfg.Failures),
 	}
@@ -100,6 +100,7 @@ func (c *Counter) Add(p *capture.Payload, m *parse.Message, defect error) {
 		c.malformed++
 	}
 
+	now := p.Time.UnixNano()
 	cseqMethod := int(parse.MethodNone)
 	if m.CSeqValid {
 		cseqMethod = c.grow(c.methods.index(m.CSeqMethod, m.CSeqMethodName))
@@ -110,7 +111,7 @@ func (c *Counter) Add(p *capture.Payload, m *parse.Message, defect error) {
 	}
 
 	if p.Transport == capture.TransportUDP && m.CSeqValid && len(m.CallID) > 0 {
-		if c.resend.check(callID, p.Src, p.Dst, m, cseqMethod) {
+		if c.resend.check(now, p.Src, p.Dst, m, cseqMethod) {
 			if m.IsRequest {
 				c.retransReq++
 			} else {
@@ -122,7 +123,7 @@ func (c *Counter) Add(p *capture.Payload, m *parse.Message, defect error) {
 	if m.IsRequest {
 		c.requests[c.grow(c.methods.index(m.Method, m.MethodName))]++
 		if m.Method == parse.CANCEL && callID != 0 {
-			c.hints.cancelled(callID)
+			c.hints.cancelled(now, callID)
 		}
 		return
 	}
@@ -135,7 +136,7 @@ func (c *Counter) Add(p *capture.Payload, m *parse.Message, defect error) {
 	}
 	bm[code-100]++
 	if code >= 400 {
-		ctx := c.hints.classify(callID, m, cseqMethod)
+		ctx := c.hints.classify(now, callID, m, cseqMethod)
 		c.failures.add(p, m, cseqMethod, ctx)
 	}
 }

@@ -287,9 +287,9 @@ func TestExtensionMethodsAreBounded(t *testing.T) {
 }
 
 func TestBoundedMapEvictsOldest(t *testing.T) {
-	b := newBoundedMap[int, int](3)
+	b := newBoundedMap[int, int](3, 0)
 	for i := range 5 {
-		b.put(i, i)
+		b.put(i, i, 0)
 	}
 	if b.len() != 3 || b.evicted != 2 {
 		t.Fatalf("len %d evicted %d", b.len(), b.evicted)
@@ -300,7 +300,7 @@ func TestBoundedMapEvictsOldest(t *testing.T) {
 			t.Errorf("key %d present = %v", i, ok)
 		}
 	}
-	b.put(3, 33) // update: no eviction
+	b.put(3, 33, 0) // update: no eviction
 	if v, _ := b.get(3); v != 33 || b.evicted != 2 {
 		t.Errorf("update evicted or lost the value")
 	}
@@ -333,5 +333,43 @@ func TestCounterAddDoesNotAllocate(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("Add allocates %.1f times per flow, want 0", allocs)
+	}
+}
+
+func TestBoundedMapExpiresByAge(t *testing.T) {
+	const sec = int64(time.Second)
+	b := newBoundedMap[int, int](1000, 10*sec)
+	for i := range 100 { // one new key per second
+		b.put(i, i, int64(i)*sec)
+		b.put(0, 0, int64(i)*sec) // key 0 stays active
+	}
+	// Only keys touched in the last 10 s (plus the few an insert has not
+	// examined yet) remain, and the active key survives.
+	if n := b.len(); n > 10+expireWork+1 {
+		t.Errorf("%d keys kept, want about 10", n)
+	}
+	if _, ok := b.get(0); !ok {
+		t.Error("an active key expired")
+	}
+	if _, ok := b.get(50); ok {
+		t.Error("a key idle for 49 s was kept")
+	}
+	if b.evicted != 0 || b.expired == 0 {
+		t.Errorf("evicted %d expired %d: want expiry, not eviction", b.evicted, b.expired)
+	}
+}
+
+func TestResendTableStaysSmallOnSteadyTraffic(t *testing.T) {
+	c := NewCounter(Config{})
+	p, m := msg{from: alice, to: proxy, method: "OPTIONS", cseq: 1, cseqM: "OPTIONS"}.build()
+	id := make([]byte, 8)
+	for i := range 200000 { // 1,000 new calls per second of capture time for 200 s
+		p.Time = t0.Add(time.Duration(i) * time.Millisecond)
+		id[0], id[1], id[2] = byte(i), byte(i>>8), byte(i>>16)
+		m.CallID = id
+		c.Add(p, m, nil)
+	}
+	if n := c.resend.entries.len(); n > 70000 {
+		t.Errorf("resend table holds %d directions after 200 s at 1,000 calls/s; want about 64 s worth (64,000)", n)
 	}
 }

@@ -1,6 +1,8 @@
 package stats
 
 import (
+	"time"
+
 	"github.com/sipwatch/sipwatch/explain"
 	"github.com/sipwatch/sipwatch/parse"
 )
@@ -19,24 +21,29 @@ type failureContext struct {
 	afterCancel bool // a 487 that follows the caller's CANCEL: a normal hang-up before answer
 }
 
+// hintMaxAge is how long a call's hints are kept after its last update: an
+// authentication retry or a CANCEL follows within seconds, a registration
+// refresh within its expiry (usually an hour or less).
+const hintMaxAge = int64(2 * time.Hour)
+
 // hintTable holds callHints for a bounded number of calls.
 type hintTable struct {
 	calls *boundedMap[uint64, callHint]
 }
 
 func newHintTable(max int) *hintTable {
-	return &hintTable{calls: newBoundedMap[uint64, callHint](max)}
+	return &hintTable{calls: newBoundedMap[uint64, callHint](max, hintMaxAge)}
 }
 
-func (t *hintTable) cancelled(callID uint64) {
+func (t *hintTable) cancelled(now int64, callID uint64) {
 	h, _ := t.calls.get(callID)
 	h.cancelled = true
-	t.calls.put(callID, h)
+	t.calls.put(callID, h, now)
 }
 
 // classify puts a 4xx-6xx response in the context of its call and updates
 // the call's hints.
-func (t *hintTable) classify(callID uint64, m *parse.Message, method int) failureContext {
+func (t *hintTable) classify(now int64, callID uint64, m *parse.Message, method int) failureContext {
 	var ctx failureContext
 	if callID == 0 {
 		if m.StatusCode == 401 || m.StatusCode == 407 {
@@ -57,7 +64,7 @@ func (t *hintTable) classify(callID uint64, m *parse.Message, method int) failur
 		}
 		h.challenged |= bit
 		h.challengeCSeq = m.CSeq
-		t.calls.put(callID, h)
+		t.calls.put(callID, h, now)
 	case 403:
 		if ok && h.challenged&bit != 0 {
 			ctx.challenge = explain.ChallengeThenForbidden

@@ -1,18 +1,41 @@
 package stats
 
 import (
+	"hash/maphash"
 	"net/netip"
+	"time"
 
 	"github.com/sipwatch/sipwatch/parse"
 )
 
 // resendKey identifies one direction of one call, as tshark keys its SIP
 // retransmission table: the Call-ID plus source and destination address and
-// port. The Call-ID is kept as a 64-bit hash so the key has a fixed size and
-// a lookup never allocates.
-type resendKey struct {
-	callID   uint64
-	src, dst netip.AddrPort
+// port, hashed to 64 bits so the map key is one word and a lookup never
+// allocates. Two directions colliding would need a 64-bit hash collision.
+type resendKey uint64
+
+// resendHasher computes resendKeys without allocating.
+type resendHasher struct {
+	h   maphash.Hash
+	buf [36]byte
+}
+
+func newResendHasher(seed maphash.Seed) *resendHasher {
+	r := &resendHasher{}
+	r.h.SetSeed(seed)
+	return r
+}
+
+func (r *resendHasher) key(callID []byte, src, dst netip.AddrPort) resendKey {
+	r.h.Reset()
+	r.h.Write(callID)
+	a, b := src.Addr().As16(), dst.Addr().As16()
+	copy(r.buf[0:16], a[:])
+	copy(r.buf[16:32], b[:])
+	r.buf[32], r.buf[33] = byte(src.Port()>>8), byte(src.Port())
+	r.buf[34], r.buf[35] = byte(dst.Port()>>8), byte(dst.Port())
+	r.h.Write(r.buf[:])
+	return resendKey(r.h.Sum64())
 }
 
 type txState uint8
@@ -39,20 +62,28 @@ type resendEntry struct {
 // CANCEL never count); a final response is a resend when the last message in
 // that direction was a final response with the same CSeq, method and code.
 //
-// The table holds a bounded number of entries (see boundedMap); evicting an
-// entry at worst makes a very late retransmission count as an original.
+// The table holds a bounded number of entries (see boundedMap), and a
+// direction not seen for resendMaxAge of capture time is forgotten: SIP
+// stops retransmitting after 64*T1 = 32 s (RFC 3261 §17.1.1.2, Timers B, F
+// and H), so a repeat later than that is a new message for tshark too only
+// in theory, and the table stays as large as the traffic rate needs.
+// resendMaxAge is how long a direction of a call is remembered after its
+// last message: twice the 32 s retransmission window, for margin.
+const resendMaxAge = int64(64 * time.Second)
+
 type resendTable struct {
 	entries *boundedMap[resendKey, resendEntry]
+	hasher  *resendHasher
 }
 
-func newResendTable(max int) *resendTable {
-	return &resendTable{entries: newBoundedMap[resendKey, resendEntry](max)}
+func newResendTable(max int, seed maphash.Seed) *resendTable {
+	return &resendTable{entries: newBoundedMap[resendKey, resendEntry](max, resendMaxAge), hasher: newResendHasher(seed)}
 }
 
 // check updates the table with one message and reports whether it is a
 // retransmission. method is the CSeq method index.
-func (t *resendTable) check(callID uint64, src, dst netip.AddrPort, m *parse.Message, method int) bool {
-	k := resendKey{callID: callID, src: src, dst: dst}
+func (t *resendTable) check(now int64, src, dst netip.AddrPort, m *parse.Message, method int) bool {
+	k := t.hasher.key(m.CallID, src, dst)
 	e, ok := t.entries.get(k)
 	resend := false
 	if ok {
@@ -73,6 +104,6 @@ func (t *resendTable) check(callID uint64, src, dst netip.AddrPort, m *parse.Mes
 	default:
 		e.state = stateProvisional
 	}
-	t.entries.put(k, e)
+	t.entries.put(k, e, now)
 	return resend
 }
