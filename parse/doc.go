@@ -1,20 +1,50 @@
 // Package parse is sipwatch's zero-allocation SIP message scanner.
 //
-// It works on plain []byte and imports nothing from gopacket, so it can be
-// fuzzed and benchmarked on its own. Parse fills a caller-owned Message whose
-// byte-slice fields are sub-slices of the input: they alias the caller's
-// buffer and are valid only as long as that buffer is. A caller that keeps a
-// value past the next packet (a stats key, a sample for the failures table)
-// copies it at that one place.
+// It works on plain []byte and imports nothing but the standard library, so
+// it can be fuzzed and benchmarked on its own. Data flows one way: the
+// capture package hands over payloads, Parse fills a Message, and the stats
+// package counts it.
+//
+// # Ownership
+//
+// Parse fills a caller-owned Message whose byte-slice fields are sub-slices
+// of the input: they alias the caller's buffer and are valid only as long as
+// that buffer is. A caller that keeps a value past the next packet (a stats
+// key, a sample for the failures table) copies it at that one place. The
+// error Parse returns lives inside the Message too, and is valid until the
+// next Parse into it. This is what makes Parse allocation-free, even when it
+// fails.
 //
 // Every Parse call resets the whole Message first, so a Message can be reused
 // for every packet of a capture without stale fields leaking from one message
 // into the next.
 //
+// # What Parse reads
+//
+// The start line (any method token, including extension methods thousands
+// of bytes long; status codes 100..699), the headers that identify a
+// transaction (Via, From, To, Call-ID, CSeq, Contact), the framing headers,
+// and the headers that explain failures (Retry-After, Warning, Reason,
+// Min-Expires, Min-SE, Session-Expires, Allow, Supported, Unsupported,
+// Require, ...). Header names are case-insensitive and compact forms are
+// understood. Lines may end in CR LF or LF alone. A folded header (RFC 3261
+// §7.3.1) keeps its raw value across the fold; the value helpers (Param,
+// NextValue, ParseVia, ParseRetryAfter, ParseReason, ParseWarning, ...)
+// treat the line breaks of a fold as white space, and AppendUnfolded joins
+// the lines.
+//
+// Without a Content-Length the body is the rest of the input (datagram
+// semantics, RFC 3261 §18.3); with one, Message.Len says where the next
+// message of the datagram starts.
+//
+// # Errors and bounds
+//
 // The scanner is bounded: header count, line length and body length are
 // capped (see MaxHeaders, MaxLineLength, MaxBodyLength) and it never panics
-// on malformed input. Errors are *Error values that say what is wrong and at
-// which byte offset.
+// on malformed input. Errors are *Error values that say what is wrong
+// (an ErrorKind, usable with errors.Is) and at which byte offset. Parse
+// stops at the first error but keeps what it parsed; Message.StartLineOK
+// tells whether the message should still be counted, as tshark would.
 //
 // The framing helpers (IsStartLine, FrameLength) serve the capture layer:
 // they tell whether a UDP payload or the head of a TCP stream holds SIP, and

@@ -9,126 +9,214 @@ import (
 // more bytes are needed before FrameLength can say how long it is.
 var ErrIncomplete = errors.New("incomplete SIP message")
 
-// errNoFrame reports that the bytes at the head of a stream are not a SIP
-// message header section that can be framed.
-var errNoFrame = errors.New("not a SIP message head")
+// sipVersion is the only SIP-Version sipwatch understands (RFC 3261 §7.1).
+const sipVersion = "sip/2.0"
 
-// maxStartLine bounds how far IsStartLine looks for the end of the line.
-const maxStartLine = MaxLineLength
+// Results of nextLine.
+const (
+	lineOK           = iota // a complete line
+	lineUnterminated        // the input ends before the line's LF
+	lineTooLong             // the line's content exceeds MaxLineLength
+)
 
-var sipVersion = []byte("SIP/2.0")
-
-// IsStartLine reports whether b begins with a SIP request line
-// ("METHOD SP Request-URI SP SIP/2.0 CRLF") or status line
-// ("SIP/2.0 SP 3DIGIT SP Reason CRLF"). It is the content test sipwatch uses
-// to recognise SIP on any port; it looks at the first line only and never
-// reads past MaxLineLength bytes.
-func IsStartLine(b []byte) bool {
-	_, _, ok := startLine(b)
-	return ok
-}
-
-// startLine finds the first line of b and reports whether it is a SIP start
-// line. It returns the line without its terminator and the offset just past
-// the terminator.
-func startLine(b []byte) (line []byte, next int, ok bool) {
-	lim := b
-	if len(lim) > maxStartLine+2 {
-		lim = lim[:maxStartLine+2]
+// nextLine finds the line that starts at b[pos]. It returns the end of the
+// line's content (before CR LF or a lone LF) and the offset just past the
+// terminator. An unterminated line ends at len(b): end and next are both
+// len(b) minus a trailing CR. It looks at no more than MaxLineLength+2
+// bytes.
+func nextLine(b []byte, pos int) (end, next, status int) {
+	rest := b[pos:]
+	lim := rest
+	if len(lim) > MaxLineLength+2 {
+		lim = lim[:MaxLineLength+2]
 	}
 	i := bytes.IndexByte(lim, '\n')
 	if i < 0 {
-		return nil, 0, false
-	}
-	line, next = b[:i], i+1
-	if len(line) > 0 && line[len(line)-1] == '\r' {
-		line = line[:len(line)-1]
-	}
-	if len(line) > maxStartLine {
-		return nil, 0, false
-	}
-	if bytes.HasPrefix(line, sipVersion) {
-		// SIP/2.0 SP 3DIGIT [SP reason]
-		r := line[len(sipVersion):]
-		if len(r) < 4 || r[0] != ' ' || !isDigit(r[1]) || !isDigit(r[2]) || !isDigit(r[3]) {
-			return nil, 0, false
+		if len(lim) == MaxLineLength+2 {
+			// No LF within the longest legal line plus its CR LF.
+			return 0, 0, lineTooLong
 		}
-		if len(r) > 4 && r[4] != ' ' {
-			return nil, 0, false
+		status = lineUnterminated
+		i = len(rest)
+		next = len(b)
+	} else {
+		next = pos + i + 1
+	}
+	if i > 0 && rest[i-1] == '\r' {
+		i--
+	}
+	if i > MaxLineLength {
+		return 0, 0, lineTooLong
+	}
+	return pos + i, next, status
+}
+
+// splitStartLine checks a start line (without its terminator). For a
+// Request-Line (RFC 3261 §7.1: Method SP Request-URI SP SIP-Version) sp1 and
+// sp2 are the offsets of the first and last SP. For a Status-Line (§7.2:
+// SIP-Version SP Status-Code SP Reason-Phrase) it returns the status code.
+// kind is 0, ErrNotSIP or ErrBadStatus.
+//
+// The method may be any token, of any length up to MaxLineLength: fuzzers
+// send methods such as "aaaa…" thousands of bytes long and tshark still
+// counts those messages as requests. The SIP-Version is compared
+// case-insensitively (§7.1: "The SIP-Version string is case-insensitive").
+func splitStartLine(line []byte) (isRequest bool, sp1, sp2, code int, kind ErrorKind) {
+	if len(line) >= 8 && line[7] == ' ' && equalFold(line[:7], sipVersion) {
+		// Status-Line: exactly three digits, then SP or the end of line.
+		c := line[8:]
+		if len(c) < 3 || !isDigit(c[0]) || !isDigit(c[1]) || !isDigit(c[2]) ||
+			(len(c) > 3 && c[3] != ' ') {
+			return false, 0, 0, 0, ErrBadStatus
 		}
-		return line, next, true
+		code = int(c[0]-'0')*100 + int(c[1]-'0')*10 + int(c[2]-'0')
+		if code < 100 || code > 699 {
+			return false, 0, 0, 0, ErrBadStatus
+		}
+		return false, 7, 0, code, 0
 	}
-	// METHOD SP Request-URI SP SIP/2.0
-	sp := bytes.IndexByte(line, ' ')
-	if sp <= 0 || !isToken(line[:sp]) {
-		return nil, 0, false
+	sp1 = bytes.IndexByte(line, ' ')
+	if sp1 <= 0 || !isToken(line[:sp1]) {
+		return false, 0, 0, 0, ErrNotSIP
 	}
-	rest := line[sp+1:]
-	sp2 := bytes.LastIndexByte(rest, ' ')
-	if sp2 <= 0 || !bytes.Equal(rest[sp2+1:], sipVersion) {
-		return nil, 0, false
+	sp2 = bytes.LastIndexByte(line, ' ')
+	if sp2 <= sp1+1 || !equalFold(line[sp2+1:], sipVersion) {
+		return false, 0, 0, 0, ErrNotSIP
 	}
-	return line, next, true
+	return true, sp1, sp2, 0, 0
+}
+
+// IsStartLine reports whether b begins with a SIP Request-Line
+// ("METHOD SP Request-URI SP SIP/2.0") or Status-Line ("SIP/2.0 SP 3DIGIT
+// SP Reason-Phrase") whose status code lies in 100..699 (RFC 3261 §7.1,
+// §7.2). The line ends at the first LF, or at the end of b when b holds a
+// single line. It is the content test sipwatch uses to recognise SIP on any
+// port; it looks at the first line only and never reads more than
+// MaxLineLength+2 bytes. Unlike Parse it does not skip leading CRLFs.
+func IsStartLine(b []byte) bool {
+	end, _, st := nextLine(b, 0)
+	if st == lineTooLong {
+		return false
+	}
+	_, _, _, _, kind := splitStartLine(b[:end])
+	return kind == 0
+}
+
+// couldBeStartLine reports whether a first line that has not been
+// terminated yet may still become a SIP start line: its first word must be a
+// method token or a prefix of "SIP/2.0".
+func couldBeStartLine(b []byte) bool {
+	w := b
+	if sp := bytes.IndexByte(b, ' '); sp >= 0 {
+		w = b[:sp]
+	}
+	if len(w) <= len(sipVersion) && equalFold(w, sipVersion[:len(w)]) {
+		return true
+	}
+	return isToken(w)
 }
 
 // FrameLength returns the length of the first SIP message at the head of a
-// stream: its start line and headers up to the empty line, plus the number
-// of body bytes its Content-Length header (or compact "l") announces; a
-// missing Content-Length means no body (RFC 3261 §18.3). It returns
-// ErrIncomplete while the header section or the body is not complete yet,
-// and another error when the head of the stream is not a SIP message or the
-// header section exceeds the parser's bounds.
+// stream: any CRLFs before the start line (which stream transports must
+// ignore, RFC 3261 §7.5), the start line and headers up to the empty line,
+// plus the number of body bytes its Content-Length header (or compact "l")
+// announces. A missing Content-Length means no body (RFC 3261 §18.3: on
+// stream transports the header is mandatory). Folded header lines are
+// followed. Header lines without a colon are skipped here; Parse reports
+// them.
+//
+// It returns ErrIncomplete while the header section or the body is not
+// complete yet. Otherwise the error is an ErrorKind: ErrNotSIP when the
+// head of the stream is not a SIP start line, ErrLineTooLong,
+// ErrTooManyHeaders or ErrBadContentLength when the message exceeds the
+// parser's bounds. It never allocates.
 func FrameLength(b []byte) (int, error) {
-	_, next, ok := startLine(b)
-	if !ok {
-		if len(b) < maxStartLine && bytes.IndexByte(b, '\n') < 0 {
-			return 0, ErrIncomplete
-		}
-		return 0, errNoFrame
+	pos := 0
+	for pos < len(b) && (b[pos] == '\r' || b[pos] == '\n') {
+		pos++
 	}
-	clen := 0
-	pos := next
-	for lines := 0; ; lines++ {
-		if lines > MaxHeaders {
-			return 0, errNoFrame
+	end, next, st := nextLine(b, pos)
+	switch st {
+	case lineTooLong:
+		return 0, ErrLineTooLong
+	case lineUnterminated:
+		if !couldBeStartLine(b[pos:end]) {
+			return 0, ErrNotSIP
 		}
-		rest := b[pos:]
-		lim := rest
-		if len(lim) > MaxLineLength+2 {
-			lim = lim[:MaxLineLength+2]
-		}
-		i := bytes.IndexByte(lim, '\n')
-		if i < 0 {
-			if len(rest) > MaxLineLength {
-				return 0, errNoFrame
-			}
+		return 0, ErrIncomplete
+	}
+	if _, _, _, _, kind := splitStartLine(b[pos:end]); kind != 0 {
+		return 0, kind
+	}
+	pos = next
+	clen := -1
+	for lines := 0; ; {
+		end, next, st = nextLine(b, pos)
+		switch st {
+		case lineTooLong:
+			return 0, ErrLineTooLong
+		case lineUnterminated:
 			return 0, ErrIncomplete
 		}
-		line := rest[:i]
-		pos += i + 1
-		if len(line) > 0 && line[len(line)-1] == '\r' {
-			line = line[:len(line)-1]
+		if end == pos {
+			pos = next // the empty line: end of the header section
+			break
 		}
-		if len(line) == 0 {
-			break // end of the header section
+		if lines++; lines > MaxHeaders {
+			return 0, ErrTooManyHeaders
 		}
-		colon := bytes.IndexByte(line, ':')
+		start := pos
+		// Follow folded continuation lines (RFC 3261 §7.3.1).
+		for next < len(b) && (b[next] == ' ' || b[next] == '\t') {
+			var st2 int
+			end, next, st2 = nextLine(b, next)
+			switch st2 {
+			case lineTooLong:
+				return 0, ErrLineTooLong
+			case lineUnterminated:
+				return 0, ErrIncomplete
+			}
+			if lines++; lines > MaxHeaders {
+				return 0, ErrTooManyHeaders
+			}
+		}
+		if next >= len(b) {
+			// The empty line is still to come, and a fold may continue
+			// this header's value.
+			return 0, ErrIncomplete
+		}
+		pos = next
+		colon := bytes.IndexByte(b[start:end], ':')
 		if colon <= 0 {
 			continue
 		}
-		name := bytes.TrimRight(line[:colon], " \t")
-		if equalFold(name, "content-length") || equalFold(name, "l") {
-			n, ok := atoi(bytes.TrimSpace(line[colon+1:]))
-			if !ok || n > MaxBodyLength {
-				return 0, errNoFrame
-			}
-			clen = n
+		name := trimWSP(b[start : start+colon])
+		if !equalFold(name, "content-length") && !equalFold(name, "l") {
+			continue
 		}
+		n, ok := parseContentLength(TrimLWS(b[start+colon+1 : end]))
+		if !ok || (clen >= 0 && n != clen) {
+			return 0, ErrBadContentLength
+		}
+		clen = n
+	}
+	if clen < 0 {
+		clen = 0
 	}
 	if len(b)-pos < clen {
 		return 0, ErrIncomplete
 	}
 	return pos + clen, nil
+}
+
+// parseContentLength parses a Content-Length value (RFC 3261 §20.14): a
+// decimal number, leading zeros allowed, at most MaxBodyLength.
+func parseContentLength(v []byte) (int, bool) {
+	n, i, over := digits(v, MaxBodyLength)
+	if i == 0 || i != len(v) || over {
+		return 0, false
+	}
+	return int(n), true
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
@@ -169,16 +257,24 @@ func equalFold(b []byte, s string) bool {
 		return false
 	}
 	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
+		if lower[b[i]] != s[i] {
 			return false
 		}
 	}
 	return true
 }
+
+// lower maps ASCII upper-case letters to lower case and every other byte to
+// itself.
+var lower = func() (t [256]byte) {
+	for i := range t {
+		t[i] = byte(i)
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = byte(c) + 'a' - 'A'
+	}
+	return t
+}()
 
 // atoi parses a non-negative decimal number of at most 9 digits.
 func atoi(b []byte) (int, bool) {

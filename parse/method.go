@@ -48,13 +48,39 @@ func (m Method) String() string {
 // case-sensitive (RFC 3261 §7.1); an unknown token is MethodOther and an
 // empty one MethodNone.
 func LookupMethod(tok []byte) Method {
-	if len(tok) == 0 {
+	// A switch on string(tok) compiles to length-and-content comparisons
+	// without converting tok, so the lookup does not allocate.
+	switch string(tok) {
+	case "":
 		return MethodNone
-	}
-	for m := INVITE; m < numMethods; m++ {
-		if string(tok) == methodNames[m] {
-			return m
-		}
+	case "INVITE":
+		return INVITE
+	case "ACK":
+		return ACK
+	case "BYE":
+		return BYE
+	case "CANCEL":
+		return CANCEL
+	case "REGISTER":
+		return REGISTER
+	case "OPTIONS":
+		return OPTIONS
+	case "PRACK":
+		return PRACK
+	case "SUBSCRIBE":
+		return SUBSCRIBE
+	case "NOTIFY":
+		return NOTIFY
+	case "PUBLISH":
+		return PUBLISH
+	case "INFO":
+		return INFO
+	case "REFER":
+		return REFER
+	case "MESSAGE":
+		return MESSAGE
+	case "UPDATE":
+		return UPDATE
 	}
 	return MethodOther
 }

@@ -1,0 +1,180 @@
+package parse
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+	"unsafe"
+)
+
+// within reports whether s is nil or lies inside in.
+func within(in, s []byte) bool {
+	if s == nil {
+		return true
+	}
+	if len(s) == 0 && len(in) == 0 {
+		return true
+	}
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(in)))
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(s)))
+	return p >= base && p+uintptr(len(s)) <= base+uintptr(len(in))
+}
+
+// checkSlices fails t unless every byte slice in v (a struct, walked
+// recursively) lies inside in.
+func checkSlices(t *testing.T, in []byte, v reflect.Value, path string) {
+	t.Helper()
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Type().Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		fv := v.Field(i)
+		switch {
+		case fv.Kind() == reflect.Slice && fv.Type().Elem().Kind() == reflect.Uint8:
+			if s := fv.Bytes(); !within(in, s) {
+				t.Fatalf("%s%s = %q lies outside the input", path, f.Name, s)
+			}
+		case fv.Kind() == reflect.Struct:
+			checkSlices(t, in, fv, path+f.Name+".")
+		}
+	}
+}
+
+func addSeeds(f *testing.F) {
+	for _, s := range seedMessages {
+		f.Add([]byte(s))
+	}
+	for _, tt := range malformed {
+		if len(tt.in) < 4096 {
+			f.Add([]byte(tt.in))
+		}
+	}
+	f.Add([]byte(msgInvite + msg486 + "\r\n" + msgRegister))
+}
+
+func FuzzParse(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(checkParse)
+}
+
+// checkParse parses in and checks the invariants that hold for any input:
+// no panic, a well-formed error, Len within the input, every slice inside
+// the input (helpers included), and a repeatable result.
+func checkParse(t *testing.T, in []byte) {
+	t.Helper()
+	{
+		var m Message
+		err := Parse(in, &m)
+		if err != nil {
+			var pe *Error
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %T is not *Error", err)
+			}
+			if pe.Kind == 0 || pe.Offset < 0 || pe.Offset > len(in) {
+				t.Fatalf("bad error %#v", pe)
+			}
+			_ = err.Error()
+			if m.Len != len(in) {
+				t.Fatalf("Len = %d after error, want %d", m.Len, len(in))
+			}
+		} else if !m.StartLineOK() {
+			t.Fatal("no error but StartLineOK() = false")
+		}
+		if m.Len < 0 || m.Len > len(in) {
+			t.Fatalf("Len = %d, input %d bytes", m.Len, len(in))
+		}
+		if m.StartLineOK() && m.Len == 0 {
+			t.Fatal("start line OK but Len = 0")
+		}
+		if m.StatusCode != 0 && (m.StatusCode < 100 || m.StatusCode > 699) {
+			t.Fatalf("StatusCode = %d", m.StatusCode)
+		}
+		checkSlices(t, in, reflect.ValueOf(m), "")
+
+		// The helpers on what Parse found stay inside the input too.
+		via, _ := ParseVia(m.Via.Raw)
+		na, _ := ParseNameAddr(m.To.Raw)
+		_, comment, _, _ := ParseRetryAfter(m.RetryAfter)
+		proto, _, text, _ := ParseReason(m.ReasonHeader)
+		_, agent, wtext, _ := ParseWarning(m.Warning)
+		_, ref, _ := ParseSessionExpires(m.SessionExpires)
+		_ = ParseMethods(m.Allow)
+		_ = AppendUnfolded(nil, m.CallID)
+		for _, s := range [][]byte{via.Transport, via.SentBy, via.Branch, na.URI, na.Tag, comment, proto, text,
+			agent, wtext, ref, Param(m.Contact, "expires"), Param(m.From.Raw, "tag")} {
+			if !within(in, s) {
+				t.Fatalf("helper result %q lies outside the input", s)
+			}
+		}
+
+		// Parsing again into the used Message gives the same result.
+		var again Message
+		again.CallID, again.ViaCount = []byte("stale"), 99
+		err2 := Parse(in, &again)
+		if !reflect.DeepEqual(m, again) || (err == nil) != (err2 == nil) {
+			t.Fatal("second Parse differs")
+		}
+	}
+}
+
+// TestParseMutations runs checkParse over every truncation of the seed
+// messages and over single-byte replacements with the bytes that matter to
+// the scanner, so the invariants are checked on every run, not only when
+// fuzzing.
+func TestParseMutations(t *testing.T) {
+	special := []byte(";:<>\",[]@=\r\n \t\\/\x00(")
+	n := 0
+	for _, s := range seedMessages {
+		in := []byte(s)
+		for i := 0; i <= len(in); i++ {
+			checkParse(t, in[:i])
+			n++
+		}
+	}
+	if testing.Short() {
+		return
+	}
+	// Messages without a body, so every replacement lands in a line the
+	// scanner reads.
+	for _, s := range []string{msg486, msgRegister, msgFolded, msgDuplicates, msgIPv6} {
+		in := []byte(s)
+		buf := make([]byte, len(in))
+		for i := range in {
+			for _, c := range special {
+				copy(buf, in)
+				buf[i] = c
+				checkParse(t, buf)
+				n++
+			}
+		}
+	}
+	t.Logf("%d inputs checked", n)
+}
+
+func FuzzFrameLength(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		n, err := FrameLength(in)
+		if err != nil {
+			var k ErrorKind
+			if n != 0 || (err != ErrIncomplete && !errors.As(err, &k)) {
+				t.Fatalf("FrameLength = %d, %v", n, err)
+			}
+			return
+		}
+		if n <= 0 || n > len(in) {
+			t.Fatalf("FrameLength = %d for %d bytes", n, len(in))
+		}
+		// The frame does not depend on what follows it, and every
+		// shorter prefix is incomplete.
+		if n2, err := FrameLength(in[:n]); n2 != n || err != nil {
+			t.Fatalf("FrameLength(frame) = %d, %v; want %d", n2, err, n)
+		}
+		for _, i := range []int{n - 1, n / 2} {
+			if _, err := FrameLength(in[:i]); err != ErrIncomplete {
+				t.Fatalf("FrameLength(prefix %d of %d) = %v, want ErrIncomplete", i, n, err)
+			}
+		}
+	})
+}
