@@ -1,0 +1,250 @@
+package stream
+
+import (
+	"bytes"
+	"errors"
+	"time"
+
+	"github.com/sipwatch/sipwatch/parse"
+)
+
+// detect reports whether the first payload seen on an untracked direction
+// (the capture started after its SYN, or it was forgotten) is worth
+// tracking: it holds a SIP start line at its head or after a line feed, or
+// it is one whole side of a SIP-over-WebSocket handshake. It mirrors decide
+// for a mid-stream direction, so it never keeps state for other protocols.
+func detect(p []byte) bool {
+	p = p[skipCRLF(p):]
+	switch {
+	case isStartLine(p):
+		return true
+	case hasPrefix(p, "GET "):
+		end := headEnd(p)
+		return end > 0 && isSIPUpgrade(p[:end])
+	case hasPrefix(p, "HTTP/1."):
+		end := headEnd(p)
+		return end > 0 && switchesToSIP(p[:end], true)
+	}
+	at, _ := findStartLine(p)
+	return at > 0
+}
+
+// decide looks at the first in-order bytes of a direction whose protocol is
+// not known yet.
+func (a *Assembler) decide(s *stream, b []byte) (int, bool) {
+	// RFC 3261 §7.5: CRLFs before the start line are ignored on streams.
+	if n := skipCRLF(b); n > 0 {
+		return n, n == len(b)
+	}
+	switch {
+	case isStartLine(b):
+		a.becomeSIP(s)
+		return 0, false
+	case hasPrefix(b, "GET "):
+		s.mode = modeHTTPUpgrade
+		return 0, false
+	case hasPrefix(b, "HTTP/1.") && s.midstream:
+		// A response whose request was not seen: SIP only if it switches
+		// to the "sip" WebSocket subprotocol. When the connection was seen
+		// from its SYN, the request told already.
+		s.mode = modeHTTPResponse
+		return 0, false
+	}
+	if s.midstream {
+		// The start of the connection was not seen: resynchronise on the
+		// first start line after a line feed.
+		if at, _ := findStartLine(b); at > 0 {
+			a.becomeSIP(s)
+			a.stats.Resyncs++
+			a.drop(s, at)
+			return at, false
+		}
+	} else if bytes.IndexByte(b, '\n') < 0 && maybeStartLine(b) {
+		return 0, true // a first line cut by the segment boundary: wait
+	}
+	a.notSIP(s)
+	return len(b), true
+}
+
+// becomeSIP marks s as a SIP direction.
+func (a *Assembler) becomeSIP(s *stream) {
+	s.mode = modeSIP
+	a.count(s)
+}
+
+// count counts s in Stats.Streams once.
+func (a *Assembler) count(s *stream) {
+	if !s.counted {
+		s.counted = true
+		a.stats.Streams++
+		a.stats.OutOfOrder += s.pendingOOO
+		a.stats.Retransmitted += s.pendingRetrans
+	}
+	s.pendingOOO, s.pendingRetrans = 0, 0
+}
+
+// frameSIP emits the SIP message at the head of b, if it is complete.
+func (a *Assembler) frameSIP(s *stream, t time.Time, b []byte) (int, bool) {
+	// CRLFs between messages are keep-alives (RFC 5626 §3.5.1: "\r\n\r\n"
+	// pings and "\r\n" pongs) or ignorable (RFC 3261 §7.5).
+	i := skipCRLF(b)
+	if i == len(b) {
+		return i, true
+	}
+	n, err := parse.FrameLength(b[i:])
+	switch {
+	case err == nil:
+		a.deliverMsg(s, t, b[i:i+n], false)
+		return i + n, false
+	case errors.Is(err, parse.ErrIncomplete):
+		return i, true
+	}
+	// Not a SIP message head, or a header section beyond the parser's
+	// bounds: drop its first line and look for the next start line.
+	a.toResync(s)
+	j := bytes.IndexByte(b[i:], '\n')
+	if j < 0 {
+		a.drop(s, len(b)-i)
+		s.midLine = true
+		return len(b), true
+	}
+	a.drop(s, j+1)
+	return i + j + 1, false
+}
+
+// resyncSIP drops bytes up to the next line that is a SIP start line. An
+// unterminated last line that may still become one is kept.
+func (a *Assembler) resyncSIP(s *stream, b []byte) (int, bool) {
+	skip := 0
+	if s.midLine {
+		// The rest of a line whose head was dropped is no start line.
+		j := bytes.IndexByte(b, '\n')
+		if j < 0 {
+			a.drop(s, len(b))
+			return len(b), true
+		}
+		skip, s.midLine = j+1, false
+	}
+	at, tail := findStartLine(b[skip:])
+	if at >= 0 {
+		a.drop(s, skip+at)
+		s.mode = modeSIP
+		return skip + at, false
+	}
+	tail += skip
+	if !maybeStartLine(b[tail:]) {
+		s.midLine = tail < len(b)
+		tail = len(b)
+	}
+	a.drop(s, tail)
+	return tail, true
+}
+
+// toResync makes a SIP direction look for the next start line.
+func (a *Assembler) toResync(s *stream) {
+	if s.mode != modeResync {
+		a.stats.Resyncs++
+	}
+	s.mode = modeResync
+}
+
+// deliverMsg hands one framed message to emit.
+func (a *Assembler) deliverMsg(s *stream, t time.Time, data []byte, ws bool) {
+	a.stats.Messages++
+	if ws {
+		a.stats.WSMessages++
+	}
+	m := &a.msg
+	m.Time, m.Src, m.Dst, m.WebSocket, m.Data = t, s.key.src, s.key.dst, ws, data
+	a.emit(m)
+	m.Data = nil
+}
+
+// findStartLine returns the offset of the first line of b that is a SIP
+// start line, looking at the head of b and after every line feed, or -1.
+// tail is the offset of b's unterminated last line (len(b) when b ends with
+// a line feed).
+func findStartLine(b []byte) (at, tail int) {
+	i := 0
+	for {
+		// Every start line begins with a token character ("SIP/2.0" with
+		// 'S'): a cheap test before the full one.
+		if i < len(b) && tokenChar[b[i]] && isStartLine(b[i:]) {
+			return i, i
+		}
+		j := bytes.IndexByte(b[i:], '\n')
+		if j < 0 {
+			return -1, i
+		}
+		i += j + 1
+	}
+}
+
+// isStartLine reports whether b begins with a complete SIP start line, its
+// line feed included. parse.IsStartLine also accepts a lone unterminated
+// line, but a line cut by a segment boundary ("... SIP/2.0" before "x\r\n")
+// must not decide anything yet: such a line is judged by maybeStartLine
+// until its end arrives.
+func isStartLine(b []byte) bool {
+	lim := b[:min(len(b), parse.MaxLineLength+2)]
+	return bytes.IndexByte(lim, '\n') >= 0 && parse.IsStartLine(b)
+}
+
+// maybeStartLine reports whether b, a line without its line feed, could be
+// the beginning of a SIP start line: its first word is a method token or a
+// prefix of the SIP-Version, which is case-insensitive (RFC 3261 §7.1).
+// It is true for every prefix of a line parse.IsStartLine accepts, so
+// keeping such a tail never loses a message.
+func maybeStartLine(b []byte) bool {
+	if len(b) > parse.MaxLineLength+1 { // +1 for the CR
+		return false
+	}
+	w := b
+	if sp := bytes.IndexByte(b, ' '); sp >= 0 {
+		w = b[:sp]
+	}
+	const version = "sip/2.0"
+	if len(w) <= len(version) && equalFold(w, version[:len(w)]) {
+		return true
+	}
+	if len(w) == 0 {
+		return false
+	}
+	for _, c := range w {
+		if !tokenChar[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// skipCRLF returns how many CR and LF bytes b begins with.
+func skipCRLF(b []byte) int {
+	i := 0
+	for i < len(b) && (b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// hasPrefix reports whether b begins with s.
+func hasPrefix(b []byte, s string) bool {
+	return len(b) >= len(s) && string(b[:len(s)]) == s
+}
+
+// tokenChar marks the characters of an RFC 3261 token (§25.1).
+var tokenChar = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for _, c := range "-.!%*_+`'~" {
+		t[c] = true
+	}
+	return t
+}()
