@@ -12,6 +12,10 @@ type LinkType uint16
 const (
 	LinkNull     LinkType = 0   // BSD loopback, host-order 4-byte family
 	LinkEthernet LinkType = 1   // Ethernet II / 802.3
+	LinkPPP      LinkType = 9   // PPP (RFC 1661), optionally in HDLC-like framing
+	LinkRawDLT12 LinkType = 12  // raw IP, as some writers store DLT_RAW (most systems)
+	LinkRawDLT14 LinkType = 14  // raw IP, as some writers store DLT_RAW (OpenBSD)
+	LinkPPPHDLC  LinkType = 50  // PPP in HDLC-like framing (RFC 1662)
 	LinkRaw      LinkType = 101 // raw IPv4 or IPv6
 	LinkLoop     LinkType = 108 // OpenBSD loopback, network-order family
 	LinkSLL      LinkType = 113 // Linux cooked capture v1
