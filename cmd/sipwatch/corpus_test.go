@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/sipwatch/sipwatch/capture"
+	"github.com/sipwatch/sipwatch/stats"
+)
+
+// corpusDir is the shared corpus of real third-party captures with tshark
+// ground truth. It lives beside the project checkout and is never copied in.
+const corpusDir = "../../../shared/corpus"
+
+// truth is what tshark counted in one corpus capture.
+type truth struct {
+	responses map[string]uint64
+	classes   map[string]uint64
+	requests  map[string]uint64
+	resent    uint64
+}
+
+// readTruth reads truth/<stem>.codes.tsv (the three sections) and the
+// resent count from truth/<stem>.truth.json.
+func readTruth(t *testing.T, stem string) truth {
+	t.Helper()
+	f, err := os.Open(filepath.Join(corpusDir, "truth", stem+".codes.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tr := truth{responses: map[string]uint64{}, classes: map[string]uint64{}, requests: map[string]uint64{}}
+	var section map[string]uint64
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "# section: responses per status code"):
+			section = tr.responses
+		case strings.HasPrefix(line, "# section: responses per class"):
+			section = tr.classes
+		case strings.HasPrefix(line, "# section: requests per method"):
+			section = tr.requests
+		case strings.HasPrefix(line, "#"), line == "":
+		default:
+			k, v, ok := strings.Cut(line, "\t")
+			if !ok || section == nil {
+				continue
+			}
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				continue // the column header line of a section
+			}
+			section[k] = n
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	var j struct {
+		Resent uint64 `json:"resent_messages"`
+	}
+	b, err := os.ReadFile(filepath.Join(corpusDir, "truth", stem+".truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &j); err != nil {
+		t.Fatal(err)
+	}
+	tr.resent = j.Resent
+	return tr
+}
+
+// replayFile runs the real pipeline over one file.
+func replayFile(t *testing.T, path string) stats.Snapshot {
+	t.Helper()
+	src, err := capture.OpenFile(path)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	defer src.Close()
+	p := newPipeline(capture.Config{}, stats.Config{})
+	if err := p.replay(context.Background(), src, nil); err != nil {
+		t.Fatalf("replay %s: %v", path, err)
+	}
+	p.dec.Close()
+	return p.snapshot([]string{path})
+}
+
+// TestCorpusAgreesWithTshark replays every real capture of the shared corpus
+// and compares responses by code, classes, requests by method and the
+// number of retransmissions with what tshark counted.
+func TestCorpusAgreesWithTshark(t *testing.T) {
+	pcaps, _ := filepath.Glob(filepath.Join(corpusDir, "pcaps", "*"))
+	if len(pcaps) == 0 {
+		t.Skipf("no shared corpus at %s (it sits beside the project checkout in CI): skipping the tshark agreement test", corpusDir)
+	}
+	for _, path := range pcaps {
+		name := filepath.Base(path)
+		stem := strings.TrimSuffix(name, filepath.Ext(name))
+		t.Run(stem, func(t *testing.T) {
+			want := readTruth(t, stem)
+			got := replayFile(t, path)
+			nonZero := func(m map[string]uint64) map[string]uint64 {
+				out := map[string]uint64{}
+				for k, v := range m {
+					if v != 0 {
+						out[k] = v
+					}
+				}
+				return out
+			}
+			if d := cmp.Diff(nonZero(want.responses), nonZero(got.Responses)); d != "" {
+				t.Errorf("responses by code differ from tshark (-tshark +sipwatch):\n%s", d)
+			}
+			if d := cmp.Diff(nonZero(want.classes), nonZero(got.Classes)); d != "" {
+				t.Errorf("classes differ from tshark (-tshark +sipwatch):\n%s", d)
+			}
+			if d := cmp.Diff(want.requests, got.Requests); d != "" {
+				t.Errorf("requests by method differ from tshark (-tshark +sipwatch):\n%s", d)
+			}
+			if r := got.Retransmissions.Requests + got.Retransmissions.Responses; r != want.resent {
+				t.Errorf("retransmissions: sipwatch %d, tshark flagged %d as resent", r, want.resent)
+			}
+		})
+	}
+}

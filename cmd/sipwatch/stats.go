@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/sipwatch/sipwatch/capture"
+	"github.com/sipwatch/sipwatch/stats"
+)
+
+// runStats implements `sipwatch stats`.
+func runStats(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sipwatch stats", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("format", "table", "output `format`: table, json or csv")
+	ports := fs.String("ports", "", "only consider UDP/TCP traffic to or from these `ports` (comma-separated; ranges like 5060-5080); default: any port, recognised by content")
+	noProgress := fs.Bool("no-progress", false, "never show the progress line on stderr")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: sipwatch stats [--format table|json|csv] [--ports LIST] FILE...\n\n"+
+			"Counts the SIP messages in pcap/pcapng captures (gzip or zstd compressed too; - reads stdin).\n"+
+			"Several files are merged in timestamp order.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return &usageError{msg: err.Error()}
+	}
+	switch *format {
+	case "table", "json", "csv":
+	default:
+		return &usageError{msg: fmt.Sprintf("unknown format %q (want table, json or csv)", *format)}
+	}
+	files := fs.Args()
+	if len(files) == 0 {
+		fs.Usage()
+		return &usageError{msg: "stats needs at least one capture file"}
+	}
+	cc := capture.Config{}
+	if *ports != "" {
+		p, err := parsePorts(*ports)
+		if err != nil {
+			return &usageError{msg: err.Error()}
+		}
+		cc.Ports = p
+	}
+
+	srcs := make([]capture.Source, 0, len(files))
+	defer func() {
+		for _, s := range srcs {
+			s.Close()
+		}
+	}()
+	stdinUsed := false
+	for _, f := range files {
+		if f == "-" {
+			if stdinUsed {
+				return &usageError{msg: "standard input (-) given twice"}
+			}
+			stdinUsed = true
+		}
+		s, err := openSource(f, stdin)
+		if err != nil {
+			return &inputError{fmt.Errorf("cannot read %s: %w", f, err)}
+		}
+		srcs = append(srcs, s)
+	}
+	var src capture.Source
+	if len(srcs) == 1 {
+		src = srcs[0]
+	} else {
+		src = capture.Merge(srcs...)
+	}
+
+	p := newPipeline(cc, stats.Config{})
+	var prog *progress
+	if !*noProgress && isTerminal(stderr) {
+		prog = newProgress(stderr, srcs, p.counter)
+	}
+	var tick func()
+	if prog != nil {
+		tick = prog.tick
+	}
+	err := p.replay(ctx, src, tick)
+	p.dec.Close()
+	if prog != nil {
+		prog.done()
+	}
+	var warn error
+	switch {
+	case err == nil:
+	case errors.Is(err, capture.ErrTruncatedFile):
+		warn = err // a file cut off mid-record: report what was read, then warn
+	case errors.Is(err, context.Canceled):
+		warn = errors.New("interrupted: statistics so far")
+	default:
+		return &inputError{err}
+	}
+	snap := p.snapshot(files)
+	if err := writeSnapshot(stdout, *format, &snap); err != nil {
+		return err
+	}
+	if warn != nil {
+		fmt.Fprintf(stderr, "sipwatch: warning: %v\n", warn)
+	}
+	return nil
+}
+
+// openSource opens one capture; "-" is standard input.
+func openSource(name string, stdin io.Reader) (capture.Source, error) {
+	if name == "-" {
+		return capture.NewSource(stdin)
+	}
+	return capture.OpenFile(name)
+}
+
+// parsePorts parses "5060,5062,5080-5090".
+func parsePorts(s string) ([]uint16, error) {
+	var out []uint16
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		lo, hi, isRange := strings.Cut(f, "-")
+		a, err := strconv.ParseUint(lo, 10, 16)
+		if err != nil || a == 0 {
+			return nil, fmt.Errorf("bad port %q in --ports", f)
+		}
+		b := a
+		if isRange {
+			b, err = strconv.ParseUint(hi, 10, 16)
+			if err != nil || b < a || b-a > 4096 {
+				return nil, fmt.Errorf("bad port range %q in --ports", f)
+			}
+		}
+		for p := a; p <= b; p++ {
+			out = append(out, uint16(p))
+		}
+	}
+	return out, nil
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
