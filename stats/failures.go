@@ -1,7 +1,6 @@
 package stats
 
 import (
-	"bytes"
 	"net/netip"
 	"time"
 
@@ -108,7 +107,7 @@ func (t *failureTable) add(p *capture.Payload, m *parse.Message, method int, ctx
 		f.addWarning(m.Warning)
 	}
 	if len(m.RetryAfter) > 0 {
-		if s, ok := leadingUint(m.RetryAfter); ok {
+		if s, _, _, ok := parse.ParseRetryAfter(m.RetryAfter); ok {
 			if f.retryN == 0 || s < f.retryMin {
 				f.retryMin = s
 			}
@@ -124,24 +123,12 @@ func (t *failureTable) add(p *capture.Payload, m *parse.Message, method int, ctx
 	f.sample.set(p, m)
 }
 
-// addReason counts a Reason header value (RFC 3326) by protocol and cause.
+// addReason counts a Reason header value (RFC 3326) by protocol and cause;
+// a value that cannot be read counts under the protocol "malformed".
 func (f *failure) addReason(v []byte) {
-	proto, rest := v, []byte(nil)
-	if i := bytes.IndexByte(v, ';'); i >= 0 {
-		proto, rest = v[:i], v[i+1:]
-	}
-	proto = bytes.TrimSpace(proto)
-	cause := -1
-	for len(rest) > 0 {
-		var p []byte
-		p, rest = cutByte(rest, ';')
-		name, val := cutByte(bytes.TrimSpace(p), '=')
-		if asciiEqualFold(bytes.TrimSpace(name), "cause") {
-			if n, ok := leadingUint(bytes.TrimSpace(val)); ok {
-				cause = n
-			}
-			break
-		}
+	proto, cause, _, ok := parse.ParseReason(v)
+	if !ok {
+		proto, cause = []byte("malformed"), -1
 	}
 	for i := 0; i < f.nReasons; i++ {
 		r := &f.reasons[i]
@@ -158,10 +145,11 @@ func (f *failure) addReason(v []byte) {
 	f.nReasons++
 }
 
-// addWarning counts a Warning header value (RFC 3261 §20.43) by warn-code.
+// addWarning counts a Warning header value (RFC 3261 §20.43) by warn-code;
+// -1 stands for a value whose code cannot be read.
 func (f *failure) addWarning(v []byte) {
-	code, ok := leadingUint(bytes.TrimSpace(v))
-	if !ok || code > 999 {
+	code, _, _, ok := parse.ParseWarning(v)
+	if !ok && code == 0 {
 		code = -1
 	}
 	for i := 0; i < f.nWarnings; i++ {
@@ -259,38 +247,4 @@ func (s *sample) put(f sampleField, v []byte) {
 
 func (s *sample) get(f sampleField) string {
 	return string(s.buf[int(f)*maxSampleLen : int(f)*maxSampleLen+int(s.lens[f])])
-}
-
-// leadingUint parses the decimal digits at the start of b (at most 9).
-func leadingUint(b []byte) (int, bool) {
-	n, i := 0, 0
-	for ; i < len(b) && i < 9 && b[i] >= '0' && b[i] <= '9'; i++ {
-		n = n*10 + int(b[i]-'0')
-	}
-	return n, i > 0
-}
-
-func cutByte(b []byte, sep byte) (before, after []byte) {
-	if i := bytes.IndexByte(b, sep); i >= 0 {
-		return b[:i], b[i+1:]
-	}
-	return b, nil
-}
-
-// asciiEqualFold reports whether b equals the lower-case string s ignoring
-// ASCII case.
-func asciiEqualFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range b {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
-			return false
-		}
-	}
-	return true
 }
