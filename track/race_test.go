@@ -1,0 +1,5 @@
+//go:build race
+
+package track
+
+func init() { raceEnabled = true }
