@@ -91,7 +91,7 @@ func replayFile(t *testing.T, path string) stats.Snapshot {
 	if err := p.replay(context.Background(), src, nil); err != nil {
 		t.Fatalf("replay %s: %v", path, err)
 	}
-	p.dec.Close()
+	p.finish()
 	return p.snapshot([]string{path})
 }
 

@@ -16,26 +16,27 @@ import (
 	"github.com/sipwatch/sipwatch/stats"
 )
 
-// writeSnapshot prints s in the given format.
-func writeSnapshot(w io.Writer, format string, s *stats.Snapshot) error {
+// writeReport prints r in the given format.
+func writeReport(w io.Writer, format string, r *report) error {
 	switch format {
 	case "json":
-		return writeJSON(w, s)
+		return writeJSON(w, r)
 	case "csv":
-		return writeCSV(w, s)
+		return writeCSV(w, r)
 	}
-	return writeTable(w, s)
+	return writeTable(w, r)
 }
 
-func writeJSON(w io.Writer, s *stats.Snapshot) error {
+func writeJSON(w io.Writer, r *report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(s)
+	return enc.Encode(r)
 }
 
 // writeCSV prints one row per (kind, key, count) with a header line.
-func writeCSV(w io.Writer, s *stats.Snapshot) error {
+func writeCSV(w io.Writer, r *report) error {
+	s := &r.counts
 	cw := csv.NewWriter(w)
 	row := func(kind, key string, n uint64) {
 		cw.Write([]string{kind, key, strconv.FormatUint(n, 10)})
@@ -68,6 +69,9 @@ func writeCSV(w io.Writer, s *stats.Snapshot) error {
 	for _, f := range s.Failures {
 		row("failure", f.Method+" "+strconv.Itoa(f.Code), f.Count)
 	}
+	for _, kv := range trackingCounts(&r.tracking) {
+		row(kv.kind, kv.name, kv.n)
+	}
 	cw.Flush()
 	return cw.Error()
 }
@@ -78,20 +82,27 @@ type namedCount struct {
 }
 
 // captureFields lists the capture-health counters in a fixed order, with
-// their JSON names.
+// their JSON names. The kernel's counters exist only for a live capture, so
+// they are listed only when the kernel received something: a replay's
+// table and CSV do not claim that the kernel dropped nothing.
 func captureFields(c *stats.CaptureStats) []namedCount {
-	return []namedCount{
+	f := []namedCount{
 		{"not_sip", c.NotSIP}, {"parse_errors", c.ParseErrors}, {"malformed", c.Malformed},
 		{"truncated", c.Truncated}, {"decode_errors", c.DecodeErrors},
 		{"reassembly_dropped", c.ReassemblyDropped}, {"encrypted", c.Encrypted},
 		{"keepalives", c.Keepalives}, {"tunneled", c.Tunneled}, {"fragments", c.Fragments},
 		{"tcp_retransmitted", c.TCPRetransmitted},
 	}
+	if c.KernelReceived > 0 || c.KernelDropped > 0 {
+		f = append(f, namedCount{"kernel_received", c.KernelReceived}, namedCount{"kernel_dropped", c.KernelDropped})
+	}
+	return f
 }
 
 // writeTable prints the statistics for people: classes first, then codes
 // with their reason text, then methods, then capture health and failures.
-func writeTable(w io.Writer, s *stats.Snapshot) error {
+func writeTable(w io.Writer, r *report) error {
+	s := &r.counts
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d packets, %d SIP messages", plural(len(s.Files), "file"), s.Packets, s.SIPMessages)
 	if len(s.Transports) > 0 {
@@ -142,6 +153,7 @@ func writeTable(w io.Writer, s *stats.Snapshot) error {
 	}
 	fmt.Fprintf(&b, "Capture health: %s\n", strings.Join(health, ", "))
 
+	writeTracking(&b, &r.tracking)
 	if len(s.Failures) > 0 {
 		fmt.Fprintf(&b, "\nFailures (4xx-6xx by request method, newest first)\n")
 		for _, f := range s.Failures {

@@ -4,25 +4,54 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 
 	"github.com/sipwatch/sipwatch/capture"
 	"github.com/sipwatch/sipwatch/parse"
 	"github.com/sipwatch/sipwatch/stats"
+	"github.com/sipwatch/sipwatch/track"
 )
 
-// pipeline wires the hot path: decoded payload → parse → count. It owns one
-// parse.Message that is reused for every message, so the path allocates
-// nothing per packet.
+// pipeline wires the hot path: frame → decode → parse → count and track.
+// It owns one parse.Message that is reused for every message, so the path
+// allocates nothing per packet.
 type pipeline struct {
-	dec     *capture.Decoder
-	counter *stats.Counter
-	msg     parse.Message
+	dec      *capture.Decoder
+	counter  *stats.Counter
+	tracker  *track.Tracker
+	msg      parse.Message
+	nextTick time.Time // capture time at which the tracker's timers are next checked
+	last     time.Time // latest capture time seen
 }
 
+// tickEvery is how much capture time passes between two calls of the
+// tracker's timer check: fine enough for the 32 s transaction timeout.
+const tickEvery = 100 * time.Millisecond
+
 func newPipeline(cc capture.Config, sc stats.Config) *pipeline {
-	p := &pipeline{counter: stats.NewCounter(sc)}
+	p := &pipeline{counter: stats.NewCounter(sc), tracker: track.New(track.Config{})}
 	p.dec = capture.NewDecoder(cc, p.payload)
 	return p
+}
+
+// packet feeds one captured frame through the pipeline and lets the
+// tracker's timers advance with the capture clock.
+func (p *pipeline) packet(pkt *capture.Packet) {
+	p.dec.Decode(pkt)
+	if pkt.Time.After(p.last) {
+		p.last = pkt.Time
+	}
+	if !pkt.Time.Before(p.nextTick) {
+		p.tracker.Tick(pkt.Time)
+		p.nextTick = pkt.Time.Add(tickEvery)
+	}
+}
+
+// finish flushes what the decoder still holds and closes the tracker at the
+// last capture time seen.
+func (p *pipeline) finish() {
+	p.dec.Close()
+	p.tracker.Close(p.last)
 }
 
 // payload parses every SIP message in one payload and counts it. A UDP
@@ -37,6 +66,7 @@ func (p *pipeline) payload(pl *capture.Payload) {
 			return
 		}
 		p.counter.Add(pl, &p.msg, err)
+		p.tracker.Add(pl, &p.msg)
 		if p.msg.Len <= 0 || p.msg.Len >= len(data) {
 			return
 		}
@@ -78,8 +108,27 @@ func (p *pipeline) replay(ctx context.Context, src capture.Source, tick func()) 
 		if err != nil {
 			return err
 		}
-		p.dec.Decode(&pkt)
+		p.packet(&pkt)
 	}
+}
+
+// report is the whole `sipwatch stats` output: the message counters and the
+// transaction, call and registration tracking side by side (the JSON object
+// has the fields of both).
+type report struct {
+	counts
+	tracking
+}
+
+// The aliases give report's two embedded snapshots distinct field names.
+type (
+	counts   = stats.Snapshot
+	tracking = track.Snapshot
+)
+
+// report returns the counters and the tracking of everything seen so far.
+func (p *pipeline) report(files []string) report {
+	return report{counts: p.snapshot(files), tracking: p.tracker.Snapshot()}
 }
 
 // snapshot combines the counters with the decoder's capture statistics.
