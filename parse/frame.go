@@ -55,7 +55,8 @@ func nextLine(b []byte, pos int) (end, next, status int) {
 // Request-Line (RFC 3261 §7.1: Method SP Request-URI SP SIP-Version) sp1 and
 // sp2 are the offsets of the first and last SP. For a Status-Line (§7.2:
 // SIP-Version SP Status-Code SP Reason-Phrase) it returns the status code.
-// kind is 0, ErrNotSIP or ErrBadStatus.
+// kind is 0, ErrNotSIP or ErrBadStatus; with ErrBadStatus, code is the
+// three-digit code outside 100..699, or -1 when there are no three digits.
 //
 // The method may be any token, of any length up to MaxLineLength: fuzzers
 // send methods such as "aaaa…" thousands of bytes long and tshark still
@@ -67,11 +68,11 @@ func splitStartLine(line []byte) (isRequest bool, sp1, sp2, code int, kind Error
 		c := line[8:]
 		if len(c) < 3 || !isDigit(c[0]) || !isDigit(c[1]) || !isDigit(c[2]) ||
 			(len(c) > 3 && c[3] != ' ') {
-			return false, 0, 0, 0, ErrBadStatus
+			return false, 0, 0, -1, ErrBadStatus
 		}
 		code = int(c[0]-'0')*100 + int(c[1]-'0')*10 + int(c[2]-'0')
 		if code < 100 || code > 699 {
-			return false, 0, 0, 0, ErrBadStatus
+			return false, 0, 0, code, ErrBadStatus
 		}
 		return false, 7, 0, code, 0
 	}
@@ -88,18 +89,25 @@ func splitStartLine(line []byte) (isRequest bool, sp1, sp2, code int, kind Error
 
 // IsStartLine reports whether b begins with a SIP Request-Line
 // ("METHOD SP Request-URI SP SIP/2.0") or Status-Line ("SIP/2.0 SP 3DIGIT
-// SP Reason-Phrase") whose status code lies in 100..699 (RFC 3261 §7.1,
-// §7.2). The line ends at the first LF, or at the end of b when b holds a
-// single line. It is the content test sipwatch uses to recognise SIP on any
-// port; it looks at the first line only and never reads more than
-// MaxLineLength+2 bytes. Unlike Parse it does not skip leading CRLFs.
+// SP Reason-Phrase"), RFC 3261 §7.1 and §7.2. The line ends at the first LF,
+// or at the end of b when b holds a single line. It is the content test
+// sipwatch uses to recognise SIP on any port; it looks at the first line
+// only and never reads more than MaxLineLength+2 bytes. Unlike Parse it does
+// not skip leading CRLFs.
+//
+// Any three digits make a Status-Line here: Parse then rejects a code
+// outside 100..699 with ErrBadStatus, so such a message counts as malformed
+// SIP rather than as something else.
 func IsStartLine(b []byte) bool {
 	end, _, st := nextLine(b, 0)
-	if st == lineTooLong {
-		return false
-	}
-	_, _, _, _, kind := splitStartLine(b[:end])
-	return kind == 0
+	return st != lineTooLong && startLineShape(b[:end])
+}
+
+// startLineShape reports whether line is a Request-Line or a Status-Line
+// with three digits, whatever their value.
+func startLineShape(line []byte) bool {
+	_, _, _, code, kind := splitStartLine(line)
+	return kind == 0 || (kind == ErrBadStatus && code >= 0)
 }
 
 // couldBeStartLine reports whether a first line that has not been
@@ -127,7 +135,8 @@ func couldBeStartLine(b []byte) bool {
 //
 // It returns ErrIncomplete while the header section or the body is not
 // complete yet. Otherwise the error is an ErrorKind: ErrNotSIP when the
-// head of the stream is not a SIP start line, ErrLineTooLong,
+// head of the stream is not a SIP start line (as IsStartLine sees it),
+// ErrLineTooLong,
 // ErrTooManyHeaders or ErrBadContentLength when the message exceeds the
 // parser's bounds. It never allocates.
 func FrameLength(b []byte) (int, error) {
@@ -145,8 +154,8 @@ func FrameLength(b []byte) (int, error) {
 		}
 		return 0, ErrIncomplete
 	}
-	if _, _, _, _, kind := splitStartLine(b[pos:end]); kind != 0 {
-		return 0, kind
+	if !startLineShape(b[pos:end]) {
+		return 0, ErrNotSIP
 	}
 	pos = next
 	clen := -1
@@ -190,7 +199,12 @@ func FrameLength(b []byte) (int, error) {
 		if colon <= 0 {
 			continue
 		}
-		name := trimWSP(b[start : start+colon])
+		// As in Parse, the name starts the line and may be followed by
+		// white space before the colon.
+		name := b[start : start+colon]
+		for len(name) > 0 && (name[len(name)-1] == ' ' || name[len(name)-1] == '\t') {
+			name = name[:len(name)-1]
+		}
 		if !equalFold(name, "content-length") && !equalFold(name, "l") {
 			continue
 		}

@@ -20,8 +20,9 @@ func TestIsStartLine(t *testing.T) {
 		{"SIP/2.0 200 OK\r\n", true},
 		{"SIP/2.0 100\r\n", true},
 		{"SIP/2.0 699 Whatever\r\n", true},
-		{"SIP/2.0 099 Low\r\n", false},
-		{"SIP/2.0 700 High\r\n", false},
+		{"SIP/2.0 099 Low\r\n", true}, // Parse says ErrBadStatus
+		{"SIP/2.0 700 High\r\n", true},
+		{"SIP/2.0 2x0 Bad\r\n", false},
 		{"SIP/2.0 20 OK\r\n", false},
 		{"SIP/2.0 200OK\r\n", false},
 		{"SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\n", false}, // a Via line in a TCP segment
@@ -69,6 +70,9 @@ func TestFrameLength(t *testing.T) {
 		{"incomplete start line", "OPTIONS sip:a@b SIP/2", 0, ErrIncomplete},
 		{"incomplete status line", "SIP/2.", 0, ErrIncomplete},
 		{"only CRLF", "\r\n\r\n", 0, ErrIncomplete},
+		{"status code out of range still frames", "SIP/2.0 999 Odd\r\nl: 1\r\n\r\nx", 26, nil},
+		{"indented Content-Length is a fold, not a header", head + "Subject: a\r\n l: 5\r\n\r\n", 58, nil},
+		{"indented first header is not Content-Length", "OPTIONS sip:a@b SIP/2.0\r\n l: 5\r\n\r\n", 34, nil},
 		{"empty", "", 0, ErrIncomplete},
 		{"incomplete headers", head + "Content-Le", 0, ErrIncomplete},
 		{"incomplete fold", head + "Subject: a\r\n", 0, ErrIncomplete},

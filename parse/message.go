@@ -38,6 +38,9 @@ type Message struct {
 	UserAgent      []byte
 	Server         []byte
 	Expires        int // -1 when absent or not a number; clamped to 2**32-1
+	// Credentials reports an Authorization or Proxy-Authorization header:
+	// the request answers a digest challenge (RFC 3261 §22.2, §22.3).
+	Credentials bool
 
 	// Headers that explain failures (raw values, first occurrence).
 	RetryAfter     []byte

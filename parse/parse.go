@@ -306,6 +306,10 @@ func (m *Message) header(name, v []byte) ErrorKind {
 		case c == 'c' && isName(name, "Content-Type", "content-type"):
 			setFirst(&m.ContentType, v)
 		}
+	case 13:
+		if c == 'a' && isName(name, "Authorization", "authorization") {
+			m.Credentials = true
+		}
 	case 14:
 		if isName(name, "Content-Length", "content-length") {
 			return m.contentLength(v)
@@ -313,6 +317,10 @@ func (m *Message) header(name, v []byte) ErrorKind {
 	case 15:
 		if isName(name, "Session-Expires", "session-expires") {
 			setFirst(&m.SessionExpires, v)
+		}
+	case 19:
+		if c == 'p' && isName(name, "Proxy-Authorization", "proxy-authorization") {
+			m.Credentials = true
 		}
 	}
 	return 0

@@ -544,3 +544,25 @@ func TestParseNoAlloc(t *testing.T) {
 		}
 	}
 }
+
+func TestParseCredentials(t *testing.T) {
+	tests := []struct {
+		header string
+		want   bool
+	}{
+		{"", false},
+		{"Authorization: Digest username=\"alice\", realm=\"x\"\r\n", true},
+		{"proxy-authorization: Digest username=\"alice\"\r\n", true},
+		{"WWW-Authenticate: Digest realm=\"x\"\r\n", false},
+	}
+	for _, tt := range tests {
+		msg := "REGISTER sip:x SIP/2.0\r\nCall-ID: a\r\nCSeq: 2 REGISTER\r\n" + tt.header + "Content-Length: 0\r\n\r\n"
+		var m Message
+		if err := Parse([]byte(msg), &m); err != nil {
+			t.Fatalf("%q: %v", tt.header, err)
+		}
+		if m.Credentials != tt.want {
+			t.Errorf("%q: Credentials = %v, want %v", tt.header, m.Credentials, tt.want)
+		}
+	}
+}

@@ -30,18 +30,6 @@ func TrimLWS(v []byte) []byte {
 	return v[i:j]
 }
 
-// trimWSP returns v without leading and trailing SP and HTAB.
-func trimWSP(v []byte) []byte {
-	i, j := 0, len(v)
-	for i < j && (v[i] == ' ' || v[i] == '\t') {
-		i++
-	}
-	for j > i && (v[j-1] == ' ' || v[j-1] == '\t') {
-		j--
-	}
-	return v[i:j]
-}
-
 // IsFolded reports whether v spans more than one line, that is whether the
 // header it came from was folded onto continuation lines.
 func IsFolded(v []byte) bool {

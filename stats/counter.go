@@ -125,6 +125,9 @@ func (c *Counter) Add(p *capture.Payload, m *parse.Message, defect error) {
 		if m.Method == parse.CANCEL && callID != 0 {
 			c.hints.cancelled(now, callID)
 		}
+		if m.Credentials && m.CSeqValid && callID != 0 {
+			c.hints.credentials(now, callID, cseqMethod, m.CSeq)
+		}
 		return
 	}
 	code := m.StatusCode

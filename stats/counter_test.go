@@ -28,6 +28,7 @@ type msg struct {
 	reason   string // Reason header
 	warning  string
 	retry    string
+	creds    bool // the request carries Authorization
 }
 
 func (m msg) build() (*capture.Payload, *parse.Message) {
@@ -47,6 +48,7 @@ func (m msg) build() (*capture.Payload, *parse.Message) {
 		pm.CSeqMethod = parse.LookupMethod(pm.CSeqMethodName)
 	}
 	pm.CallID = []byte(m.callID)
+	pm.Credentials = m.creds
 	if m.reason != "" {
 		pm.ReasonHeader = []byte(m.reason)
 	}
@@ -182,8 +184,8 @@ func TestCounterCounts(t *testing.T) {
 }
 
 func TestFailureContext(t *testing.T) {
-	reg := func(cseq uint32) msg {
-		return msg{from: alice, to: proxy, method: "REGISTER", cseq: cseq, cseqM: "REGISTER", callID: "r"}
+	reg := func(cseq uint32) msg { // even CSeq: re-sent with credentials
+		return msg{from: alice, to: proxy, method: "REGISTER", cseq: cseq, cseqM: "REGISTER", callID: "r", creds: cseq%2 == 0}
 	}
 	rsp := func(code int, cseq uint32) msg {
 		return msg{from: proxy, to: alice, code: code, cseq: cseq, cseqM: "REGISTER", callID: "r"}
@@ -199,6 +201,8 @@ func TestFailureContext(t *testing.T) {
 		{"challenged twice: credentials refused", []msg{reg(1), rsp(401, 1), reg(2), rsp(401, 2)}, 401,
 			map[string]uint64{"first": 1, "repeated": 1, "forbidden_after_challenge": 0}},
 		{"retransmitted challenge is not a second challenge", []msg{reg(1), rsp(401, 1), rsp(401, 1)}, 401,
+			map[string]uint64{"first": 2, "repeated": 0, "forbidden_after_challenge": 0}},
+		{"refresh challenged again after a success is normal", []msg{reg(1), rsp(401, 1), reg(2), rsp(200, 2), reg(3), rsp(401, 3), reg(4), rsp(200, 4)}, 401,
 			map[string]uint64{"first": 2, "repeated": 0, "forbidden_after_challenge": 0}},
 		{"403 after challenge", []msg{reg(1), rsp(407, 1), reg(2), rsp(403, 2)}, 403,
 			map[string]uint64{"first": 0, "repeated": 0, "forbidden_after_challenge": 1}},

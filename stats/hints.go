@@ -10,9 +10,10 @@ import (
 // callHint is what sipwatch remembers of one call (Call-ID) to put its
 // failures in context.
 type callHint struct {
-	cancelled     bool   // a CANCEL was seen
-	challenged    uint32 // bit i set: a request with CSeq method index i (< 32) was challenged
-	challengeCSeq uint32 // CSeq number of the last challenge
+	cancelled  bool   // a CANCEL was seen
+	challenged uint32 // bit i set: a request with CSeq method index i (< 32) was challenged
+	credMethod int    // CSeq method index of the last request that carried credentials
+	credCSeq   uint32 // and its CSeq number (0: none seen)
 }
 
 // failureContext is what the hints say about one failure response.
@@ -33,6 +34,15 @@ type hintTable struct {
 
 func newHintTable(max int) *hintTable {
 	return &hintTable{calls: newBoundedMap[uint64, callHint](max, hintMaxAge)}
+}
+
+// credentials remembers that a request carried Authorization or
+// Proxy-Authorization, so the response to it can be told apart from a
+// first challenge.
+func (t *hintTable) credentials(now int64, callID uint64, method int, cseq uint32) {
+	h, _ := t.calls.get(callID)
+	h.credMethod, h.credCSeq = method, cseq
+	t.calls.put(callID, h, now)
 }
 
 func (t *hintTable) cancelled(now int64, callID uint64) {
@@ -56,17 +66,21 @@ func (t *hintTable) classify(now int64, callID uint64, m *parse.Message, method 
 	if method < 32 {
 		bit = 1 << method
 	}
+	// The request this response answers carried credentials.
+	answered := ok && h.credCSeq != 0 && h.credCSeq == m.CSeq && h.credMethod == method
 	switch m.StatusCode {
 	case 401, 407:
+		// A challenge to a request without credentials is the normal first
+		// step of digest authentication (RFC 3261 §22.2); one to a request
+		// that carried them means they were refused (or the nonce was stale).
 		ctx.challenge = explain.FirstChallenge
-		if ok && h.challenged&bit != 0 && m.CSeq != h.challengeCSeq {
+		if answered {
 			ctx.challenge = explain.RepeatedChallenge
 		}
 		h.challenged |= bit
-		h.challengeCSeq = m.CSeq
 		t.calls.put(callID, h, now)
 	case 403:
-		if ok && h.challenged&bit != 0 {
+		if answered || ok && h.challenged&bit != 0 {
 			ctx.challenge = explain.ChallengeThenForbidden
 		}
 	case 487:

@@ -52,6 +52,13 @@ type CaptureStats struct {
 	ResendEvicted     uint64 `json:"resend_table_evicted"`
 	CallHintsEvicted  uint64 `json:"call_hints_evicted"`
 	FailureRowsFull   uint64 `json:"failure_rows_dropped"`
+
+	// KernelReceived and KernelDropped come from a live capture's sockets
+	// (zero when reading files): the packets that passed the kernel filter,
+	// dropped ones included, and those the kernel dropped because its
+	// capture ring was full. Any drop means the other counts are short.
+	KernelReceived uint64 `json:"kernel_received"`
+	KernelDropped  uint64 `json:"kernel_dropped"`
 }
 
 // Failure is one failing (CSeq method, status code) pair.

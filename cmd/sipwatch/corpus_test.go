@@ -133,3 +133,32 @@ func TestCorpusAgreesWithTshark(t *testing.T) {
 		})
 	}
 }
+
+// TestChallengeContextOnRealCapture checks the digest-challenge rule on the
+// sngrep sample capture, where a client alternates REGISTERs without and
+// with credentials. tshark (sip.auth.username) shows credentials on five of
+// the REGISTERs answered 401 and on the one answered 403: those five 401s
+// are refused credentials, the nine others normal first challenges.
+func TestChallengeContextOnRealCapture(t *testing.T) {
+	path := filepath.Join(corpusDir, "pcaps", "udp_aaa_register_invite_cancel.pcap")
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("no shared corpus at %s: skipping", corpusDir)
+	}
+	s := replayFile(t, path)
+	want := map[string]map[string]uint64{
+		"REGISTER 401": {"first": 9, "repeated": 5, "forbidden_after_challenge": 0},
+		"REGISTER 403": {"first": 0, "repeated": 0, "forbidden_after_challenge": 1},
+	}
+	for _, f := range s.Failures {
+		key := f.Method + " " + strconv.Itoa(f.Code)
+		if w, ok := want[key]; ok {
+			if d := cmp.Diff(w, f.Challenges); d != "" {
+				t.Errorf("%s challenges (-want +got):\n%s", key, d)
+			}
+			delete(want, key)
+		}
+	}
+	for k := range want {
+		t.Errorf("no failure row %s", k)
+	}
+}

@@ -71,10 +71,9 @@ func (p *pipeline) payload(pl *capture.Payload) {
 			return
 		}
 		data = skipCRLF(data[p.msg.Len:])
-		if len(data) > 0 && !parse.IsStartLine(data) {
-			// Bytes after the last message that are not another message:
-			// count them as one unparsable payload rather than guess.
-			p.counter.AddUnparsable()
+		if !parse.IsStartLine(data) {
+			// Bytes after the declared body that do not start another
+			// message are ignored, as RFC 3261 §18.3 tells a receiver to.
 			return
 		}
 	}
