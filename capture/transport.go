@@ -88,8 +88,8 @@ func isDTLS(b []byte) bool {
 }
 
 // tcp decodes a TCP segment (RFC 9293) and feeds it to the stream
-// assembler, except on a TLS port where a segment with payload that does not
-// start a SIP message is counted as encrypted.
+// assembler; on a TLS port, a segment with payload that the assembler does
+// not take as SIP is counted as encrypted.
 func (d *Decoder) tcp(src, dst netip.Addr, b []byte) {
 	if len(b) < 20 {
 		d.decodeError()
@@ -106,10 +106,6 @@ func (d *Decoder) tcp(src, dst netip.Addr, b []byte) {
 		return
 	}
 	payload := b[off:]
-	if len(payload) > 0 && (d.tlsPorts.has(sport) || d.tlsPorts.has(dport)) && !parse.IsStartLine(payload) {
-		d.stats.Encrypted++
-		return
-	}
 	var flags stream.Flags
 	tf := b[13]
 	if tf&0x01 != 0 {
@@ -124,7 +120,13 @@ func (d *Decoder) tcp(src, dst netip.Addr, b []byte) {
 	if tf&0x10 != 0 {
 		flags |= stream.FlagACK
 	}
-	if d.asm.Segment(d.now, netip.AddrPortFrom(src, sport), netip.AddrPortFrom(dst, dport), seq, flags, payload) {
+	switch {
+	case d.asm.Segment(d.now, netip.AddrPortFrom(src, sport), netip.AddrPortFrom(dst, dport), seq, flags, payload):
 		d.sip = true
+	case len(payload) > 0 && (d.tlsPorts.has(sport) || d.tlsPorts.has(dport)):
+		// Not part of a plain SIP stream on a TLS port: SIP over TLS,
+		// counted but not readable. The assembler saw the segment first, so
+		// plain SIP on a TLS port keeps all of its segments.
+		d.stats.Encrypted++
 	}
 }

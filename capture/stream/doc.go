@@ -18,8 +18,10 @@
 //
 // # Which streams are SIP
 //
-// Nothing is buffered for a direction until it is known to carry SIP. A
-// direction becomes SIP when the bytes at its expected position start with a
+// Little is buffered for a direction until it is known to carry SIP: at
+// most 16 KiB (a first line cut by a segment boundary, an HTTP handshake
+// being read, data that arrived ahead of the first segment). A direction
+// becomes SIP when the bytes at its expected position start with a
 // SIP start line; when the capture began in the middle of a connection (no
 // SYN seen), a start line after any line feed in a segment counts too. A
 // direction that opens with an HTTP GET asking for the "sip" WebSocket
@@ -46,6 +48,13 @@
 // small pool and go back to it as soon as a direction has nothing pending,
 // so in steady state (in-order segments that carry whole messages, or
 // messages split across segments) Segment does not allocate.
+//
+// # Cost
+//
+// Work is linear in the bytes seen, however they are cut into segments: a
+// framer that needs more bytes records when trying again can change its
+// answer (a line feed for a header section, the announced length for a
+// body or a WebSocket frame), and until then new bytes are only appended.
 //
 // # Bounds and eviction
 //

@@ -60,6 +60,7 @@ func (a *Assembler) decide(s *stream, b []byte) (int, bool) {
 			return at, false
 		}
 	} else if bytes.IndexByte(b, '\n') < 0 && maybeStartLine(b) {
+		s.waitFor(parse.MaxLineLength+2, true)
 		return 0, true // a first line cut by the segment boundary: wait
 	}
 	a.notSIP(s)
@@ -97,6 +98,16 @@ func (a *Assembler) frameSIP(s *stream, t time.Time, b []byte) (int, bool) {
 		a.deliverMsg(s, t, b[i:i+n], false)
 		return i + n, false
 	case errors.Is(err, parse.ErrIncomplete):
+		m := b[i:]
+		if h := headerEnd(m); h > 0 {
+			// Only the body is missing: nothing changes before the
+			// shortest body the header section allows.
+			s.waitFor(i+h+contentLengthHint(m[:h]), false)
+		} else {
+			// The header section changes only when a line ends, or when
+			// the last line grows too long.
+			s.waitFor(i+bytes.LastIndexByte(m, '\n')+1+parse.MaxLineLength+2, true)
+		}
 		return i, true
 	}
 	// Not a SIP message head, or a header section beyond the parser's
@@ -135,6 +146,8 @@ func (a *Assembler) resyncSIP(s *stream, b []byte) (int, bool) {
 	if !maybeStartLine(b[tail:]) {
 		s.midLine = tail < len(b)
 		tail = len(b)
+	} else {
+		s.waitFor(tail+parse.MaxLineLength+2, true)
 	}
 	a.drop(s, tail)
 	return tail, true
@@ -158,6 +171,71 @@ func (a *Assembler) deliverMsg(s *stream, t time.Time, data []byte, ws bool) {
 	m.Time, m.Src, m.Dst, m.WebSocket, m.Data = t, s.key.src, s.key.dst, ws, data
 	a.emit(m)
 	m.Data = nil
+}
+
+// headerEnd returns the length of the header section at the head of m,
+// through the empty line that ends it (RFC 3261 §7: a line with nothing
+// but its CRLF, or a bare LF), or 0 if it is not complete. It finds the
+// same end as parse.FrameLength.
+func headerEnd(m []byte) int {
+	for i := 0; ; {
+		j := bytes.IndexByte(m[i:], '\n')
+		if j < 0 {
+			return 0
+		}
+		p := i + j
+		switch {
+		case p+1 < len(m) && m[p+1] == '\n':
+			return p + 2
+		case p+2 < len(m) && m[p+1] == '\r' && m[p+2] == '\n':
+			return p + 3
+		}
+		i = p + 1
+	}
+}
+
+// contentLengthHint returns a lower bound of the body length that the
+// header section head announces: its Content-Length (or compact "l"), or 0
+// when it cannot tell for sure (no such header, a value it does not read,
+// folded lines). Being a lower bound, waiting for it never delays a
+// message; parse.FrameLength still decides.
+func contentLengthHint(head []byte) int {
+	hint := -1
+	lines := head[bytes.IndexByte(head, '\n')+1:] // after the start line
+	for len(lines) > 0 {
+		j := bytes.IndexByte(lines, '\n')
+		if j < 0 {
+			j = len(lines)
+		}
+		line := bytes.TrimRight(lines[:j], "\r")
+		lines = lines[min(j+1, len(lines)):]
+		if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') {
+			return 0 // a folded line (RFC 3261 §7.3.1): leave it to parse
+		}
+		c := bytes.IndexByte(line, ':')
+		if c <= 0 {
+			continue
+		}
+		name := bytes.Trim(line[:c], " \t")
+		if !equalFold(name, "content-length") && !equalFold(name, "l") {
+			continue
+		}
+		v := bytes.Trim(line[c+1:], " \t")
+		n := 0
+		for _, d := range v {
+			if d < '0' || d > '9' || n > parse.MaxBodyLength {
+				return 0
+			}
+			n = n*10 + int(d-'0')
+		}
+		if len(v) == 0 || n > parse.MaxBodyLength {
+			return 0
+		}
+		if hint < 0 || n < hint {
+			hint = n
+		}
+	}
+	return max(hint, 0)
 }
 
 // findStartLine returns the offset of the first line of b that is a SIP

@@ -101,7 +101,15 @@ type stream struct {
 	dead                       bool // not SIP: to be forgotten at the end of Segment
 	busy                       bool // being worked on: never evicted
 
-	buf      []byte    // in-order bytes not framed yet (pooled)
+	buf []byte // in-order bytes not framed yet (pooled)
+	// A framer that needs more bytes says when trying again may change its
+	// answer: once buf holds waitLen bytes or, with waitLF, once a line feed
+	// arrives. Until then new bytes are only appended, so the work stays
+	// linear however small the segments (a peer sending one byte per
+	// segment must not make every byte re-parse the whole message).
+	wait     bool
+	waitLF   bool
+	waitLen  int
 	ooo      []segment // out-of-order segments, by sequence number
 	oooBytes int       // payload bytes in ooo
 	oooCost  int       // memory ooo holds: capacities plus segOverhead each
@@ -246,10 +254,23 @@ func (a *Assembler) appendBuf(s *stream, b, p []byte) []byte {
 
 // release gives every buffer of s back to the pool and clears what it held.
 func (a *Assembler) release(s *stream) {
-	a.putBuf(s.buf)
-	s.buf = nil
+	a.dropBuf(s)
 	a.releaseOOO(s)
 	a.releaseWS(s)
+}
+
+// dropBuf drops the in-order bytes of s and what it waited for.
+func (a *Assembler) dropBuf(s *stream) {
+	a.putBuf(s.buf)
+	s.buf = nil
+	s.wait = false
+}
+
+// waitFor records that the framer that just returned, given b, needs b to
+// grow to n bytes (or, with lf, a line feed to arrive) before its answer
+// can change.
+func (s *stream) waitFor(n int, lf bool) {
+	s.wait, s.waitLen, s.waitLF = true, n, lf
 }
 
 // releaseOOO drops the out-of-order segments of s.

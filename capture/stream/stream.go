@@ -90,6 +90,7 @@ type Assembler struct {
 	probe   [wsProbe]byte
 	spare   [][]byte // pool of reassembly buffers
 	stats   Stats
+	runs    int // framer runs over pending bytes, for tests of the waits
 }
 
 // New returns an Assembler that calls emit for every complete SIP message.

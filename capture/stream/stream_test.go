@@ -679,3 +679,37 @@ func TestTinySegments(t *testing.T) {
 		}
 	}
 }
+
+// TestTinySegmentsLinear sends messages one byte per segment and checks that
+// the framers do not run again for bytes that cannot change their answer:
+// otherwise each byte would re-parse the whole pending message, quadratic
+// work a hostile peer could ask for.
+func TestTinySegmentsLinear(t *testing.T) {
+	body := strings.Repeat("x", 60000)
+	tests := []struct {
+		name    string
+		content string
+		want    int // messages
+	}{
+		{"large body", request("MESSAGE", 1, body) + ackNoLength, 2},
+		{"long header line", strings.Replace(ackNoLength, "CSeq: 1 ACK", "X-Long: "+body+"\r\nCSeq: 1 ACK", 1), 1},
+		{"resync over a long line", ackNoLength + "JUNK!\r\n" + body + "\r\n" + ackNoLength, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n := 0
+			a := New(Config{}, func(*Message) { n++ })
+			a.Segment(t0, client, server, 0, FlagSYN, nil)
+			for i := 0; i < len(tc.content); i++ {
+				a.Segment(t0, client, server, 1+uint32(i), FlagACK, []byte(tc.content[i:i+1]))
+			}
+			if n != tc.want {
+				t.Errorf("%d messages, want %d", n, tc.want)
+			}
+			lines := strings.Count(tc.content, "\n")
+			if a.runs > 2*lines+10 {
+				t.Errorf("framers ran %d times for %d bytes in %d lines", a.runs, len(tc.content), lines)
+			}
+		})
+	}
+}

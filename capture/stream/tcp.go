@@ -1,6 +1,9 @@
 package stream
 
-import "time"
+import (
+	"bytes"
+	"time"
+)
 
 // syn handles a SYN for direction k: the data starts at ISN+1
 // (RFC 9293 §3.4). A retransmitted SYN changes nothing; a new one on ports
@@ -149,10 +152,15 @@ func (a *Assembler) deliver(s *stream, t time.Time, p []byte) {
 		n := a.consume(s, t, p)
 		if n < len(p) {
 			s.buf = a.appendBuf(s, s.buf, p[n:])
+		} else {
+			s.wait = false
 		}
 		return
 	}
 	s.buf = a.appendBuf(s, s.buf, p)
+	if s.wait && len(s.buf) < s.waitLen && (!s.waitLF || bytes.IndexByte(p, '\n') < 0) {
+		return // nothing that could change the framer's answer arrived
+	}
 	n := a.consume(s, t, s.buf)
 	if s.dead {
 		return
@@ -170,6 +178,8 @@ func (a *Assembler) deliver(s *stream, t time.Time, p []byte) {
 // up (framed, skipped or dropped); the rest waits for more data.
 func (a *Assembler) consume(s *stream, t time.Time, b []byte) int {
 	pos := 0
+	s.wait = false
+	a.runs++
 	for pos < len(b) && !s.ended() {
 		m := s.mode
 		var n int
@@ -191,6 +201,9 @@ func (a *Assembler) consume(s *stream, t time.Time, b []byte) int {
 			n, more = a.resyncWS(s, b[pos:])
 		}
 		pos += n
+		if s.wait {
+			s.waitLen -= n // the framer counted from b[pos-n:]
+		}
 		if more || (n == 0 && s.mode == m) {
 			break // the second case would be a framer bug; never spin
 		}
@@ -209,8 +222,7 @@ func (a *Assembler) skipGap(s *stream, t time.Time) {
 		a.stats.Gaps++
 		a.stats.BytesDropped += uint64(len(s.buf) + len(s.wsMsg))
 	}
-	a.putBuf(s.buf)
-	s.buf = nil
+	a.dropBuf(s)
 	a.releaseWS(s)
 	s.next = s.ooo[0].seq
 	s.midLine = false // where the data after a hole starts is unknown

@@ -29,6 +29,7 @@ const wsProbe = 2048
 func (a *Assembler) upgrade(s *stream, b []byte) (int, bool) {
 	end := headEnd(b)
 	if end == 0 {
+		s.waitFor(maxHTTPHead, true)
 		return 0, true
 	}
 	if end < 0 || !isSIPUpgrade(b[:end]) {
@@ -49,6 +50,7 @@ func (a *Assembler) upgrade(s *stream, b []byte) (int, bool) {
 func (a *Assembler) switching(s *stream, b []byte) (int, bool) {
 	end := headEnd(b)
 	if end == 0 {
+		s.waitFor(maxHTTPHead, true)
 		return 0, true
 	}
 	unasked := s.mode == modeHTTPResponse
@@ -57,7 +59,7 @@ func (a *Assembler) switching(s *stream, b []byte) (int, bool) {
 			// The server refused the upgrade: the client's next bytes are
 			// whatever it tries next.
 			if p := a.streams[s.key.reverse()]; p != nil && p.mode == modeWS && !p.busy {
-				p.mode = modeUnknown
+				p.mode, p.wait = modeUnknown, false
 				a.settle(p)
 			}
 		}
@@ -84,7 +86,7 @@ func (a *Assembler) markPeer(s *stream, m mode) {
 	} else if p.busy || p.ended() || p.mode == modeSIP || p.mode == modeResync {
 		return // being worked on, ended, or plain SIP already
 	}
-	p.mode = m
+	p.mode, p.wait = m, false
 	if m == modeWS {
 		a.count(p)
 	}
@@ -232,6 +234,7 @@ func (a *Assembler) frameWS(s *stream, t time.Time, b []byte) (int, bool) {
 	}
 	total := h.hlen + int(h.plen)
 	if len(b) < total {
+		s.waitFor(total, false)
 		return 0, true
 	}
 	payload := b[h.hlen:total]
