@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sipwatch/sipwatch/capture"
+	"github.com/sipwatch/sipwatch/explain"
 	"github.com/sipwatch/sipwatch/stats"
 )
 
@@ -161,4 +163,39 @@ func TestChallengeContextOnRealCapture(t *testing.T) {
 	for k := range want {
 		t.Errorf("no failure row %s", k)
 	}
+}
+
+// TestCorpusFailuresAreExplained checks that every 4xx-6xx response in the
+// real captures gets an annotation from the code's own catalogue entry, not
+// the bare class fallback, with a meaning, an action and a summary.
+func TestCorpusFailuresAreExplained(t *testing.T) {
+	pcaps, _ := filepath.Glob(filepath.Join(corpusDir, "pcaps", "*"))
+	if len(pcaps) == 0 {
+		t.Skipf("no shared corpus at %s: skipping", corpusDir)
+	}
+	rows := 0
+	for _, path := range pcaps {
+		s := replayFile(t, path)
+		for _, f := range s.Failures {
+			rows++
+			a := f.Annotation
+			where := fmt.Sprintf("%s: %s %d", filepath.Base(path), f.Method, f.Code)
+			if _, ok := explain.Lookup(f.Code); !ok {
+				t.Errorf("%s: code not in the catalogue", where)
+			}
+			if a.Meaning == "" || a.Action == "" || a.Summary == "" {
+				t.Errorf("%s: empty explanation %+v", where, a)
+			}
+			if a.Meaning == explain.Class(f.Code).Meaning {
+				t.Errorf("%s: only the class fallback", where)
+			}
+			if !strings.HasPrefix(a.Summary, strconv.Itoa(f.Code)+" ") {
+				t.Errorf("%s: summary %q does not start with the code", where, a.Summary)
+			}
+		}
+	}
+	if rows < 20 {
+		t.Errorf("only %d failure rows in the corpus; expected the 4xx-6xx of about twenty captures", rows)
+	}
+	t.Logf("%d failure rows explained", rows)
 }
