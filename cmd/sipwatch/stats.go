@@ -14,17 +14,24 @@ import (
 	"github.com/sipwatch/sipwatch/stats"
 )
 
-// runStats implements `sipwatch stats`.
+// runStats implements `sipwatch stats`: on capture files, or live with -i.
 func runStats(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sipwatch stats", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", "table", "output `format`: table, json or csv")
-	ports := fs.String("ports", "", "only consider UDP/TCP traffic to or from these `ports` (comma-separated; ranges like 5060-5080); default: any port, recognised by content")
+	ports := fs.String("ports", "", "only consider UDP/TCP traffic to or from these `ports` (comma-separated; ranges like 5060-5080); "+
+		"default for files: any port, SIP recognised by content; default live: 5060,5061, filtered in the kernel")
 	noProgress := fs.Bool("no-progress", false, "never show the progress line on stderr")
+	var lf liveFlags
+	lf.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: sipwatch stats [--format table|json|csv] [--ports LIST] FILE...\n\n"+
+		fmt.Fprintf(stderr, "usage: sipwatch stats [--format table|json|csv] [--ports LIST] FILE...\n"+
+			"       sipwatch stats -i IFACE [-i IFACE]... [--duration TIME] [--count N] [--ports LIST | --any-port | --bpf-program FILE]\n"+
+			"                      [-w FILE [--rotate SIZE|AGE] [--max-files N]] [--user USER] [--ring-size SIZE] [--format ...]\n\n"+
 			"Counts the SIP messages in pcap/pcapng captures (gzip or zstd compressed too; - reads stdin).\n"+
-			"Several files are merged in timestamp order.\n\n")
+			"Several files are merged in timestamp order.\n\n"+
+			"With -i it captures live instead (root or CAP_NET_RAW), until Ctrl-C, --duration or --count,\n"+
+			"then prints the same statistics, and warns when the kernel dropped packets.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -39,9 +46,31 @@ func runStats(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return &usageError{msg: fmt.Sprintf("unknown format %q (want table, json or csv)", *format)}
 	}
 	files := fs.Args()
+	if len(lf.interfaces) > 0 {
+		if len(files) > 0 {
+			return &usageError{msg: "give either -i IFACE (live capture) or capture files, not both"}
+		}
+		ls, err := lf.settings(*ports)
+		if err != nil {
+			return err
+		}
+		return runLive(ctx, ls, *format, !*noProgress && isTerminal(stderr), stdout, stderr)
+	}
+	var liveOnly []string
+	fs.Visit(func(f *flag.Flag) {
+		switch {
+		case f.Name == "w":
+			liveOnly = append(liveOnly, "-w")
+		case isLiveFlag(f.Name):
+			liveOnly = append(liveOnly, "--"+f.Name)
+		}
+	})
+	if len(liveOnly) > 0 {
+		return &usageError{msg: fmt.Sprintf("%s: only for a live capture (-i IFACE)", strings.Join(liveOnly, ", "))}
+	}
 	if len(files) == 0 {
 		fs.Usage()
-		return &usageError{msg: "stats needs at least one capture file"}
+		return &usageError{msg: "stats needs at least one capture file, or -i IFACE to capture live"}
 	}
 	cc := capture.Config{}
 	if *ports != "" {
@@ -89,7 +118,7 @@ func runStats(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		tick = prog.tick
 	}
 	err := p.replay(ctx, src, tick)
-	p.dec.Close()
+	p.finish()
 	if prog != nil {
 		prog.done()
 	}
@@ -103,8 +132,8 @@ func runStats(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	default:
 		return &inputError{err}
 	}
-	snap := p.snapshot(files)
-	if err := writeSnapshot(stdout, *format, &snap); err != nil {
+	snap := p.report(files)
+	if err := writeReport(stdout, *format, &snap); err != nil {
 		return err
 	}
 	if warn != nil {
