@@ -10,7 +10,7 @@ package stats
 // existing keys never allocate; inserts allocate only while the map grows.
 type boundedMap[K comparable, V any] struct {
 	m       map[K]entry[V]
-	q       keyQueue[K] // every key of m exactly once, oldest first
+	q       keyQueue[K] // every key of m exactly once, in the order queued
 	max     int
 	maxAge  int64 // nanoseconds; 0: no age limit
 	evicted uint64
@@ -18,9 +18,8 @@ type boundedMap[K comparable, V any] struct {
 }
 
 type entry[V any] struct {
-	v      V
-	last   int64 // capture time of the last put, in nanoseconds
-	queued int64 // last as it was when the key was (re)queued
+	v    V
+	last int64 // capture time of the last put, in nanoseconds
 }
 
 // expireWork bounds how many queued keys one insert examines for expiry.
@@ -38,18 +37,22 @@ func (b *boundedMap[K, V]) get(k K) (V, bool) {
 // put stores v under k at capture time now (nanoseconds). A new key first
 // lets old keys expire, then evicts the oldest key if the map is full.
 func (b *boundedMap[K, V]) put(k K, v V, now int64) {
-	if e, ok := b.m[k]; ok {
-		e.v, e.last = v, now
-		b.m[k] = e
-		return
+	_, ok := b.m[k]
+	b.set(k, v, now, ok)
+}
+
+// set is put for a caller that has just looked k up: existed says whether
+// k is in the map, which saves a second lookup on the hot path.
+func (b *boundedMap[K, V]) set(k K, v V, now int64, existed bool) {
+	if !existed {
+		b.expire(now)
+		if len(b.m) >= b.max {
+			delete(b.m, b.q.pop().k)
+			b.evicted++
+		}
+		b.q.push(queued[K]{k, now}, b.max)
 	}
-	b.expire(now)
-	if len(b.m) >= b.max {
-		delete(b.m, b.q.pop())
-		b.evicted++
-	}
-	b.q.push(k, b.max)
-	b.m[k] = entry[V]{v: v, last: now, queued: now}
+	b.m[k] = entry[V]{v: v, last: now}
 }
 
 // expire examines a few of the oldest queued keys. The queue is ordered by
@@ -61,19 +64,12 @@ func (b *boundedMap[K, V]) expire(now int64) {
 		return
 	}
 	for range expireWork {
-		if b.q.n == 0 {
-			return
-		}
-		k := b.q.peek()
-		e := b.m[k]
-		if age := now - e.queued; age < b.maxAge {
+		if b.q.n == 0 || now-b.q.peek().at < b.maxAge {
 			return // also when the capture clock went backwards
 		}
-		b.q.pop()
-		if now-e.last < b.maxAge {
-			e.queued = e.last
-			b.m[k] = e
-			b.q.push(k, b.max)
+		k := b.q.pop().k
+		if last := b.m[k].last; now-last < b.maxAge {
+			b.q.push(queued[K]{k, last}, b.max)
 			continue
 		}
 		delete(b.m, k)
@@ -83,19 +79,25 @@ func (b *boundedMap[K, V]) expire(now int64) {
 
 func (b *boundedMap[K, V]) len() int { return len(b.m) }
 
+// queued is a key and the capture time it was queued at.
+type queued[K any] struct {
+	k  K
+	at int64
+}
+
 // keyQueue is a FIFO ring buffer that grows up to a limit.
 type keyQueue[K any] struct {
-	buf      []K
+	buf      []queued[K]
 	start, n int
 }
 
 func newKeyQueue[K any](capacity int) keyQueue[K] {
-	return keyQueue[K]{buf: make([]K, max(capacity, 1))}
+	return keyQueue[K]{buf: make([]queued[K], max(capacity, 1))}
 }
 
-func (q *keyQueue[K]) push(k K, limit int) {
+func (q *keyQueue[K]) push(k queued[K], limit int) {
 	if q.n == len(q.buf) {
-		grown := make([]K, min(max(2*len(q.buf), 1), max(limit, q.n+1)))
+		grown := make([]queued[K], min(max(2*len(q.buf), 1), max(limit, q.n+1)))
 		for i := range q.n {
 			grown[i] = q.buf[(q.start+i)%len(q.buf)]
 		}
@@ -105,10 +107,10 @@ func (q *keyQueue[K]) push(k K, limit int) {
 	q.n++
 }
 
-func (q *keyQueue[K]) peek() K { return q.buf[q.start] }
+func (q *keyQueue[K]) peek() queued[K] { return q.buf[q.start] }
 
-func (q *keyQueue[K]) pop() K {
-	var zero K
+func (q *keyQueue[K]) pop() queued[K] {
+	var zero queued[K]
 	k := q.buf[q.start]
 	q.buf[q.start] = zero
 	q.start = (q.start + 1) % len(q.buf)

@@ -50,7 +50,7 @@ const (
 // resendEntry is the last transaction state seen in one direction of a call.
 type resendEntry struct {
 	cseq   uint32
-	method int // method index (see methodTable)
+	method uint16 // method index (see methodTable; below parse.NumMethods+maxExtMethods)
 	state  txState
 	code   uint16 // final response code when state == stateFinal
 }
@@ -89,13 +89,13 @@ func (t *resendTable) check(now int64, src, dst netip.AddrPort, m *parse.Message
 	if ok {
 		switch {
 		case m.IsRequest:
-			resend = e.state == stateRequest && e.cseq == m.CSeq && e.method == method &&
+			resend = e.state == stateRequest && e.cseq == m.CSeq && int(e.method) == method &&
 				m.CSeqMethod != parse.ACK && m.CSeqMethod != parse.CANCEL
 		case m.StatusCode >= 200:
-			resend = e.state == stateFinal && e.cseq == m.CSeq && e.method == method && int(e.code) == m.StatusCode
+			resend = e.state == stateFinal && e.cseq == m.CSeq && int(e.method) == method && int(e.code) == m.StatusCode
 		}
 	}
-	e.cseq, e.method = m.CSeq, method
+	e.cseq, e.method = m.CSeq, uint16(method)
 	switch {
 	case m.IsRequest:
 		e.state = stateRequest
@@ -104,6 +104,6 @@ func (t *resendTable) check(now int64, src, dst netip.AddrPort, m *parse.Message
 	default:
 		e.state = stateProvisional
 	}
-	t.entries.put(k, e, now)
+	t.entries.set(k, e, now, ok)
 	return resend
 }
