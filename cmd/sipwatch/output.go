@@ -69,8 +69,10 @@ func writeCSV(w io.Writer, r *report) error {
 	for _, f := range s.Failures {
 		row("failure", f.Method+" "+strconv.Itoa(f.Code), f.Count)
 	}
-	for _, kv := range trackingCounts(&r.tracking) {
-		row(kv.kind, kv.name, kv.n)
+	if r.tracking != nil {
+		for _, kv := range trackingCounts(r.tracking) {
+			row(kv.kind, kv.name, kv.n)
+		}
 	}
 	cw.Flush()
 	return cw.Error()
@@ -153,7 +155,9 @@ func writeTable(w io.Writer, r *report) error {
 	}
 	fmt.Fprintf(&b, "Capture health: %s\n", strings.Join(health, ", "))
 
-	writeTracking(&b, &r.tracking)
+	if r.tracking != nil {
+		writeTracking(&b, r.tracking)
+	}
 	if len(s.Failures) > 0 {
 		fmt.Fprintf(&b, "\nFailures (4xx-6xx by request method, newest first)\n")
 		for _, f := range s.Failures {

@@ -41,7 +41,7 @@ func (p *pipeline) packet(pkt *capture.Packet) {
 	if pkt.Time.After(p.last) {
 		p.last = pkt.Time
 	}
-	if !pkt.Time.Before(p.nextTick) {
+	if p.tracker != nil && !pkt.Time.Before(p.nextTick) {
 		p.tracker.Tick(pkt.Time)
 		p.nextTick = pkt.Time.Add(tickEvery)
 	}
@@ -51,8 +51,14 @@ func (p *pipeline) packet(pkt *capture.Packet) {
 // last capture time seen.
 func (p *pipeline) finish() {
 	p.dec.Close()
-	p.tracker.Close(p.last)
+	if p.tracker != nil {
+		p.tracker.Close(p.last)
+	}
 }
+
+// countsOnly drops the tracker: only the tshark-style counters and the
+// failures are kept, at full speed.
+func (p *pipeline) countsOnly() { p.tracker = nil }
 
 // payload parses every SIP message in one payload and counts it. A UDP
 // datagram may hold several messages framed by Content-Length; a TCP or
@@ -66,7 +72,9 @@ func (p *pipeline) payload(pl *capture.Payload) {
 			return
 		}
 		p.counter.Add(pl, &p.msg, err)
-		p.tracker.Add(pl, &p.msg)
+		if p.tracker != nil {
+			p.tracker.Add(pl, &p.msg)
+		}
 		if p.msg.Len <= 0 || p.msg.Len >= len(data) {
 			return
 		}
@@ -116,7 +124,7 @@ func (p *pipeline) replay(ctx context.Context, src capture.Source, tick func()) 
 // has the fields of both).
 type report struct {
 	counts
-	tracking
+	*tracking
 }
 
 // The aliases give report's two embedded snapshots distinct field names.
@@ -127,7 +135,12 @@ type (
 
 // report returns the counters and the tracking of everything seen so far.
 func (p *pipeline) report(files []string) report {
-	return report{counts: p.snapshot(files), tracking: p.tracker.Snapshot()}
+	r := report{counts: p.snapshot(files)}
+	if p.tracker != nil {
+		t := p.tracker.Snapshot()
+		r.tracking = &t
+	}
+	return r
 }
 
 // snapshot combines the counters with the decoder's capture statistics.

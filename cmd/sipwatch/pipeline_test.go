@@ -82,23 +82,31 @@ func TestHotPathDoesNotAllocate(t *testing.T) {
 
 // BenchmarkPipeline replays the 50,000-message capture from memory through
 // the whole pipeline; msgs/s is SIP messages per second on one goroutine.
+// "counts" is the tshark-style counting alone, "tracking" adds
+// transactions, calls and metrics.
 func BenchmarkPipeline(b *testing.B) {
 	data := benchCapture(b)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(data)))
-	b.ResetTimer()
-	var msgs uint64
-	for b.Loop() {
-		src, err := capture.NewSource(bytes.NewReader(data))
-		if err != nil {
-			b.Fatal(err)
-		}
-		p := newPipeline(capture.Config{}, stats.Config{})
-		if err := p.replay(context.Background(), src, nil); err != nil {
-			b.Fatal(err)
-		}
-		p.finish()
-		msgs += p.counter.Messages()
+	for _, mode := range []string{"counts", "tracking"} {
+		b.Run(mode, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			var msgs uint64
+			for b.Loop() {
+				src, err := capture.NewSource(bytes.NewReader(data))
+				if err != nil {
+					b.Fatal(err)
+				}
+				p := newPipeline(capture.Config{}, stats.Config{})
+				if mode == "counts" {
+					p.countsOnly()
+				}
+				if err := p.replay(context.Background(), src, nil); err != nil {
+					b.Fatal(err)
+				}
+				p.finish()
+				msgs += p.counter.Messages()
+			}
+			b.ReportMetric(float64(msgs)/b.Elapsed().Seconds(), "msgs/s")
+		})
 	}
-	b.ReportMetric(float64(msgs)/b.Elapsed().Seconds(), "msgs/s")
 }
