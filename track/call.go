@@ -107,9 +107,10 @@ func (t *Tracker) setState(c *call, s callState) {
 
 // inviteRequest handles a new INVITE transaction: an initial INVITE starts
 // a call, an INVITE with a To tag is a re-INVITE of an existing dialog
-// (RFC 3261 §14) and never a new call.
-func (t *Tracker) inviteRequest(now int64, row *ivRow, p *capture.Payload, m *parse.Message, callKey, key uint64) {
-	cs, ok := t.calls.lookup(callKey)
+// (RFC 3261 §14) and never a new call. cs and ok are the call table's
+// lookup of callKey; inviteRequest returns it as it stands afterwards.
+func (t *Tracker) inviteRequest(now int64, row *ivRow, p *capture.Payload, m *parse.Message, callKey, key uint64,
+	cs int32, ok bool) (int32, bool) {
 	if len(m.To.Tag) > 0 {
 		if ok {
 			c := &t.calls.ents[cs]
@@ -118,7 +119,7 @@ func (t *Tracker) inviteRequest(now int64, row *ivRow, p *capture.Payload, m *pa
 		} else {
 			t.cs.unknownDialog++
 		}
-		return
+		return cs, ok
 	}
 	fromTag := t.hash(m.From.Tag)
 	if ok {
@@ -134,11 +135,11 @@ func (t *Tracker) inviteRequest(now int64, row *ivRow, p *capture.Payload, m *pa
 			}
 			// Same CSeq: the same INVITE forwarded on another hop (a
 			// capture on a proxy); the first hop drives the setup.
-			return
+			return cs, true
 		}
 		if c.fromTag == fromTag && c.info.state == stAnswered && m.CSeq == c.inviteCSeq &&
 			dur(c.info.start, now) < t.timeout {
-			return // the same INVITE seen late on another hop
+			return cs, true // the same INVITE seen late on another hop
 		}
 		// Call-ID reuse: the previous call is over, or another caller
 		// picked the same Call-ID (days apart, or a broken generator).
@@ -159,6 +160,7 @@ func (t *Tracker) inviteRequest(now int64, row *ivRow, p *capture.Payload, m *pa
 	t.cs.byState[stCalling]++
 	t.cs.total++
 	row.newCalls++
+	return s, true
 }
 
 // setupResponse applies a response of the call's INVITE transaction.
@@ -258,9 +260,9 @@ func (t *Tracker) setupEnded(c *call, outcome callState, code int, at int64) {
 	t.sessionEnded(c)
 }
 
-// byeRequest handles a new BYE transaction in a call.
-func (t *Tracker) byeRequest(now int64, m *parse.Message, callKey, key uint64) {
-	cs, ok := t.calls.lookup(callKey)
+// byeRequest handles a new BYE transaction in a call; cs and ok are the
+// call table's lookup of its Call-ID.
+func (t *Tracker) byeRequest(now int64, m *parse.Message, key uint64, cs int32, ok bool) {
 	if !ok {
 		t.cs.unknownDialog++
 		return

@@ -27,6 +27,11 @@ type Tracker struct {
 	iv    intervals
 	texts interner // User-Agents and domains of transactions
 
+	// txnCall is, by transaction slot, the call slot where the
+	// transaction's call was last found, or -1: a hint that saves the
+	// call lookup of most responses (see callOfTxn).
+	txnCall []int32
+
 	tx  txnCounters
 	cs  callCounters
 	rg  regCounters
@@ -130,41 +135,62 @@ func (t *Tracker) hash(b []byte) uint64 { return maphash.Bytes(t.seed, b) }
 // Call-ID, CSeq number, From tag and sent-by do. In both cases the CSeq
 // method completes the key, with ACK mapped to INVITE so that the ACK for a
 // non-2xx final joins its INVITE transaction while CANCEL, which shares the
-// INVITE's branch, stays a transaction of its own. The Call-ID and CSeq
-// number are hashed in as well: that changes nothing for compliant agents
-// and keeps broken ones that reuse a branch from merging transactions.
-func (t *Tracker) txnKey(m *parse.Message, method parse.Method) uint64 {
-	var h maphash.Hash
-	h.SetSeed(t.seed)
+// INVITE's branch, stays a transaction of its own. The Call-ID (through its
+// hash, callKey) and CSeq number are hashed in as well: that changes nothing
+// for compliant agents and keeps broken ones that reuse a branch from
+// merging transactions.
+//
+// The parts are laid out in a buffer on the stack and hashed in one call,
+// which costs a fraction of feeding a maphash.Hash piece by piece.
+func (t *Tracker) txnKey(m *parse.Message, method parse.Method, callKey uint64) uint64 {
+	tag, id := byte(2), m.From.Tag
 	if hasMagicCookie(m.Via.Branch) {
-		h.WriteByte(1)
-		h.Write(m.Via.Branch)
-	} else {
-		h.WriteByte(2)
-		h.Write(m.From.Tag)
+		tag, id = 1, m.Via.Branch
 	}
-	h.WriteByte(0)
-	h.Write(m.Via.SentBy)
-	h.WriteByte(0)
-	h.Write(m.CallID)
-	var n [5]byte
-	binary.LittleEndian.PutUint32(n[:4], m.CSeq)
-	h.Write(n[:])
+	var name string
+	var other []byte
 	switch method {
 	case parse.ACK:
-		h.WriteString("INVITE")
+		name = "INVITE"
 	case parse.MethodOther:
-		h.Write(m.CSeqMethodName)
+		other = m.CSeqMethodName
 	default:
-		h.WriteString(method.String())
+		name = method.String()
 	}
-	return h.Sum64()
+	var num [12]byte
+	binary.LittleEndian.PutUint64(num[:8], callKey)
+	binary.LittleEndian.PutUint32(num[8:], m.CSeq)
+	if n := 1 + len(id) + 1 + len(m.Via.SentBy) + 1 + len(num) + len(name) + len(other); n > 256 {
+		// Too long for the buffer: the same bytes, written piece by
+		// piece, give the same hash.
+		var h maphash.Hash
+		h.SetSeed(t.seed)
+		h.WriteByte(tag)
+		h.Write(id)
+		h.WriteByte(0)
+		h.Write(m.Via.SentBy)
+		h.WriteByte(0)
+		h.Write(num[:])
+		h.WriteString(name)
+		h.Write(other)
+		return h.Sum64()
+	}
+	var buf [256]byte
+	b := append(buf[:0], tag)
+	b = append(b, id...)
+	b = append(b, 0)
+	b = append(b, m.Via.SentBy...)
+	b = append(b, 0)
+	b = append(b, num[:]...)
+	b = append(b, name...)
+	b = append(b, other...)
+	return maphash.Bytes(t.seed, b)
 }
 
 // request handles a valid request.
 func (t *Tracker) request(now int64, row *ivRow, p *capture.Payload, m *parse.Message) {
-	key := t.txnKey(m, m.Method)
 	callKey := t.hash(m.CallID)
+	key := t.txnKey(m, m.Method, callKey)
 	if m.Method == parse.ACK {
 		// An ACK that matches an INVITE transaction answers its non-2xx
 		// final (§17.1.1.3); the ACK for a 2xx is a request of the dialog
@@ -194,11 +220,13 @@ func (t *Tracker) request(now int64, row *ivRow, p *capture.Payload, m *parse.Me
 			tx.reqRetrans = sat16(tx.reqRetrans + 1)
 			t.tx.byMethod[tx.method].reqRetrans++
 			t.tx.reqRetrans++
-			if cs, ok := t.calls.lookup(callKey); ok {
+			if cs, ok := t.callOfTxn(s, callKey); ok {
 				t.touchCall(cs, now, p, m, true)
 			}
-			if rs, ok := t.regs.lookup(callKey); ok && m.Method == parse.REGISTER {
-				t.regs.ents[rs].lastSeen = now
+			if m.Method == parse.REGISTER {
+				if rs, ok := t.regs.lookup(callKey); ok {
+					t.regs.ents[rs].lastSeen = now
+				}
 			}
 			return
 		}
@@ -206,29 +234,35 @@ func (t *Tracker) request(now int64, row *ivRow, p *capture.Payload, m *parse.Me
 		// agent reusing a branch. The new request replaces the old one.
 		t.dropTxn(s)
 	}
-	t.newTxn(key, callKey, now, p, m)
+	ts := t.newTxn(key, callKey, now, p, m)
+	// One lookup of the call serves the handlers and touchCall: only
+	// inviteRequest changes the call table, and it returns where the call
+	// of callKey is afterwards.
+	cs, ok := t.calls.lookup(callKey)
 	switch m.Method {
 	case parse.INVITE:
-		t.inviteRequest(now, row, p, m, callKey, key)
+		cs, ok = t.inviteRequest(now, row, p, m, callKey, key, cs, ok)
 	case parse.CANCEL:
-		t.cancelRequest(now, m, callKey)
+		t.cancelRequest(now, m, callKey, cs, ok)
 	case parse.BYE:
-		t.byeRequest(now, m, callKey, key)
+		t.byeRequest(now, m, key, cs, ok)
 	case parse.REGISTER:
 		t.registerRequest(now, m, callKey, key)
 	}
-	if cs, ok := t.calls.lookup(callKey); ok {
+	if ok {
+		t.txnCall[ts] = cs
 		t.touchCall(cs, now, p, m, false)
 	}
 }
 
 // response handles a valid response.
 func (t *Tracker) response(now int64, p *capture.Payload, m *parse.Message) {
-	key := t.txnKey(m, m.CSeqMethod)
 	callKey := t.hash(m.CallID)
+	key := t.txnKey(m, m.CSeqMethod, callKey)
 	code := m.StatusCode
 	retrans := false
-	s, ok := t.txns.lookup(key)
+	s, found := t.txns.lookup(key)
+	ok := found
 	if ok {
 		tx := &t.txns.ents[s]
 		if tx.cseq != m.CSeq || tx.method != m.CSeqMethod {
@@ -247,7 +281,13 @@ func (t *Tracker) response(now int64, p *capture.Payload, m *parse.Message) {
 			t.top.failure(t.dst, t.src, agentOf(m), text{})
 		}
 	}
-	if cs, ok := t.calls.lookup(callKey); ok {
+	var cs int32
+	if found {
+		cs, ok = t.callOfTxn(s, callKey)
+	} else {
+		cs, ok = t.calls.lookup(callKey)
+	}
+	if ok {
 		c := &t.calls.ents[cs]
 		if !retrans {
 			switch {

@@ -73,11 +73,20 @@ type txnCounters struct {
 }
 
 // newTxn creates the transaction of a new request.
-func (t *Tracker) newTxn(key, callKey uint64, now int64, p *capture.Payload, m *parse.Message) {
+// It returns the transaction's slot.
+func (t *Tracker) newTxn(key, callKey uint64, now int64, p *capture.Payload, m *parse.Message) int32 {
 	if t.txns.full() {
 		t.evictTxn()
 	}
 	s := t.txns.insert(key, now+t.timeout)
+	if n := len(t.txns.ents); len(t.txnCall) < n {
+		if cap(t.txnCall) < n {
+			// Follow the slab's capacity, which never passes the cap.
+			t.txnCall = regrow(t.txnCall, cap(t.txns.ents))
+		}
+		t.txnCall = t.txnCall[:n]
+	}
+	t.txnCall[s] = -1
 	tx := &t.txns.ents[s]
 	tx.callKey = callKey
 	tx.req = now
@@ -85,14 +94,31 @@ func (t *Tracker) newTxn(key, callKey uint64, now int64, p *capture.Payload, m *
 	tx.method = m.Method
 	tx.client = t.src
 	tx.server = t.dst
-	var v text
-	v.setLower(uriHost(m.RequestURI))
-	tx.domain = t.texts.ref(v)
-	v.set(m.UserAgent)
-	tx.agent = t.texts.ref(v)
+	tx.domain = t.texts.refRaw(memoDomain, uriHost(m.RequestURI))
+	tx.agent = t.texts.refRaw(memoAgent, m.UserAgent)
 	t.tx.byMethod[m.Method].requests++
 	t.tx.started++
 	t.tx.open++
+	return s
+}
+
+// callOfTxn returns the call table's lookup of callKey, the Call-ID hash
+// of a message of transaction s. The transaction remembers the slot where
+// its call was last found: when that slot still holds a call under
+// callKey it is the answer (live keys are unique), without a map lookup.
+func (t *Tracker) callOfTxn(s int32, callKey uint64) (int32, bool) {
+	if t.txns.ents[s].callKey != callKey {
+		return t.calls.lookup(callKey)
+	}
+	if cs := t.txnCall[s]; cs >= 0 && int(cs) < len(t.calls.keys) && t.calls.pos[cs] >= 0 &&
+		t.calls.keys[cs] == callKey {
+		return cs, true
+	}
+	cs, ok := t.calls.lookup(callKey)
+	if ok {
+		t.txnCall[s] = cs
+	}
+	return cs, ok
 }
 
 // txnResponse applies a response to its transaction and reports whether it
@@ -256,16 +282,17 @@ func (t *Tracker) evictTxn() {
 
 // cancelRequest notes a CANCEL on its INVITE transaction and call. The
 // CANCEL is its own transaction (§9.1) but shares the INVITE's branch,
-// sent-by, Call-ID and CSeq number.
-func (t *Tracker) cancelRequest(now int64, m *parse.Message, callKey uint64) {
-	if s, ok := t.txns.lookup(t.txnKey(m, parse.INVITE)); ok {
+// sent-by, Call-ID and CSeq number. cs and ok are the call table's lookup
+// of callKey.
+func (t *Tracker) cancelRequest(now int64, m *parse.Message, callKey uint64, cs int32, ok bool) {
+	if s, ok := t.txns.lookup(t.txnKey(m, parse.INVITE, callKey)); ok {
 		tx := &t.txns.ents[s]
 		if tx.method == parse.INVITE && tx.cancelAt == 0 {
 			tx.cancelAt = now
 			t.settleTxn(s, false)
 		}
 	}
-	if cs, ok := t.calls.lookup(callKey); ok {
+	if ok {
 		c := &t.calls.ents[cs]
 		if m.CSeq == c.inviteCSeq && c.info.state.inSetup() {
 			c.cancelled = true
