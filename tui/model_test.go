@@ -1,0 +1,337 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/sipwatch/sipwatch/stats"
+)
+
+// Golden files live in testdata/TestGolden/; refresh them with
+//
+//	go test ./tui -run TestGolden -update
+//
+// (the -update flag is x/exp/golden's).
+
+var sizes = []struct{ w, h int }{{80, 24}, {120, 40}}
+
+// TestGolden drives the console with a window size and key presses for each
+// screen and compares the window, without colours, with a golden file.
+func TestGolden(t *testing.T) {
+	screens := []struct {
+		name string
+		keys []string
+	}{
+		{"dashboard", nil},
+		{"dashboard-scrolled", []string{"down", "down", "down"}},
+		{"failures", []string{"2"}},
+		{"failure-detail", []string{"2", "enter"}},
+		{"failure-detail-challenge", []string{"2", "down", "down", "enter"}},
+		{"calls", []string{"3"}},
+		{"ladder", []string{"3", "enter"}},
+		{"ladder-retransmission", []string{"3", "enter", "down", "down", "down"}},
+		{"help", []string{"?"}},
+		{"filter-typing", []string{"2", "/", "4", "8", "6"}},
+		{"filter-applied", []string{"3", "/", "f", "a", "i", "l", "e", "d", "enter"}},
+		{"paused", []string{"p"}},
+	}
+	for _, sc := range screens {
+		for _, sz := range sizes {
+			t.Run(fmt.Sprintf("%s-%dx%d", sc.name, sz.w, sz.h), func(t *testing.T) {
+				feed := newFakeFeed(testFrame(), ladderFlow())
+				m := newTestModel(t, feed, sz.w, sz.h)
+				for _, k := range keys(sc.keys...) {
+					m = send(m, k, tickMsg{}) // a tick takes the flow a Focus asked for
+				}
+				out := render(m)
+				checkWindow(t, out, sz.w, sz.h)
+				golden.RequireEqual(t, out)
+			})
+		}
+	}
+}
+
+// TestGoldenColours pins the colours of the dashboard: the class colours
+// (2xx green, 3xx cyan, 4xx yellow, 5xx red, 6xx magenta) are in the SGR
+// sequences of the view.
+func TestGoldenColours(t *testing.T) {
+	m := newTestModel(t, newFakeFeed(testFrame()), 80, 24)
+	golden.RequireEqual(t, m.View().Content)
+}
+
+// TestGoldenStates covers the loading, error, too-small and held states.
+func TestGoldenStates(t *testing.T) {
+	t.Run("loading", func(t *testing.T) {
+		m := newTestModel(t, &fakeFeed{}, 80, 24)
+		golden.RequireEqual(t, render(m))
+	})
+	t.Run("error", func(t *testing.T) {
+		f := testFrame()
+		f.Stats.Packets = 0
+		f.Err = errors.New("demo.pcap: gzip: invalid header")
+		m := newTestModel(t, newFakeFeed(f), 80, 24)
+		if m.state != stateError {
+			t.Fatalf("state %d, want error", m.state)
+		}
+		golden.RequireEqual(t, render(m))
+	})
+	t.Run("too-small", func(t *testing.T) {
+		m := newTestModel(t, newFakeFeed(testFrame()), 60, 20)
+		out := render(m)
+		checkWindow(t, out, 60, 20)
+		golden.RequireEqual(t, out)
+	})
+	t.Run("held", func(t *testing.T) {
+		f := testFrame()
+		f.Done, f.Held = false, true
+		m := New(newFakeFeed(f), Options{Paused: true})
+		m = send(m, tea.WindowSizeMsg{Width: 80, Height: 24}, tickMsg{})
+		golden.RequireEqual(t, render(m))
+	})
+	t.Run("read-error", func(t *testing.T) {
+		f := testFrame()
+		f.Done, f.Err = false, errors.New("office.pcap: unexpected EOF in packet 1501")
+		m := newTestModel(t, newFakeFeed(f), 120, 40)
+		if m.state != stateReady {
+			t.Fatalf("state %d, want ready: the packets read are still shown", m.state)
+		}
+		out := render(m)
+		if !strings.Contains(out, "read error: office.pcap: unexpected EOF") {
+			t.Errorf("the read error is not on screen:\n%s", out)
+		}
+	})
+}
+
+// checkWindow checks that a view fills the window exactly: h lines, none
+// wider than w.
+func checkWindow(t *testing.T, out string, w, h int) {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	if len(lines) != h {
+		t.Errorf("%d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if n := ansi.StringWidth(l); n > w {
+			t.Errorf("line %d is %d wide, window is %d: %q", i+1, n, w, l)
+		}
+	}
+}
+
+// TestResize checks every screen fills the window after each resize, from
+// the smallest supported window to a large one and back.
+func TestResize(t *testing.T) {
+	feed := newFakeFeed(testFrame(), ladderFlow())
+	for _, path := range [][]string{nil, {"2"}, {"2", "enter"}, {"3"}, {"3", "enter"}, {"?"}} {
+		m := newTestModel(t, feed, 120, 40)
+		for _, k := range keys(path...) {
+			m = send(m, k, tickMsg{})
+		}
+		for _, sz := range []struct{ w, h int }{{80, 24}, {200, 60}, {81, 25}, {100, 30}, {79, 30}, {80, 24}} {
+			m = send(m, tea.WindowSizeMsg{Width: sz.w, Height: sz.h})
+			out := render(m)
+			checkWindow(t, out, sz.w, sz.h)
+			if sz.w < minWidth && !strings.Contains(out, "window too small") {
+				t.Errorf("%v at %dx%d: no too-small notice", path, sz.w, sz.h)
+			}
+		}
+	}
+}
+
+func TestNavigation(t *testing.T) {
+	feed := newFakeFeed(testFrame(), ladderFlow())
+	m := newTestModel(t, feed, 120, 40)
+	for _, step := range []struct {
+		key    string
+		screen screen
+	}{{"tab", screenFailures}, {"tab", screenCalls}, {"tab", screenDashboard}, {"shift+tab", screenCalls},
+		{"1", screenDashboard}, {"3", screenCalls}, {"2", screenFailures}} {
+		m = send(m, keys(step.key)...)
+		if m.screen != step.screen {
+			t.Fatalf("after %s: screen %d, want %d", step.key, m.screen, step.screen)
+		}
+	}
+
+	// Opening a ladder asks the feed for the call's flow; leaving it
+	// stops asking.
+	m = send(m, keys("3", "enter")...)
+	if feed.focus != "ladder-1@192.0.2.10" {
+		t.Fatalf("focus %q after opening the ladder", feed.focus)
+	}
+	m = send(m, tickMsg{})
+	if out := render(m); !strings.Contains(out, "INVITE (retx)") {
+		t.Errorf("ladder does not mark the retransmission:\n%s", out)
+	}
+	m = send(m, keys("esc")...)
+	if feed.focus != "" || m.calls.InDetail() {
+		t.Errorf("after esc: focus %q, in ladder %v", feed.focus, m.calls.InDetail())
+	}
+
+	// q quits; so does ctrl+c, even while typing a filter.
+	if _, cmd := m.Update(keys("q")[0]); cmd == nil || cmd() != tea.Quit() {
+		t.Error("q does not quit")
+	}
+	m = send(m, keys("/", "x")...)
+	if _, cmd := m.Update(keys("ctrl+c")[0]); cmd == nil || cmd() != tea.Quit() {
+		t.Error("ctrl+c does not quit while filtering")
+	}
+	// G asks the feed to run to the end.
+	m = send(m, keys("esc", "G")...)
+	if feed.seekEnd != 1 {
+		t.Errorf("G: SeekEnd called %d times", feed.seekEnd)
+	}
+}
+
+// TestPause checks that p freezes the display while frames keep coming,
+// says how far the capture went on, and shows the newest frame on resume.
+func TestPause(t *testing.T) {
+	feed := newFakeFeed(testFrame())
+	m := newTestModel(t, feed, 120, 40)
+	m = send(m, keys("p")...)
+	before := render(m)
+
+	next := testFrame()
+	next.Stats.SIPMessages += 250
+	next.Stats.Classes["4xx"] += 250
+	feed.publish(next)
+	m = send(m, tickMsg{})
+	if m.frame == next {
+		t.Fatal("a paused console took a new frame")
+	}
+	if !strings.Contains(render(m), "PAUSED: +250 messages since") {
+		t.Errorf("status does not say the capture went on:\n%s", render(m))
+	}
+	if strings.Replace(render(m), "PAUSED: +250 messages since", "PAUSED", 1) != before {
+		t.Error("the paused display changed")
+	}
+	m = send(m, keys("p")...)
+	if m.frame != next || feed.started != 1 {
+		t.Errorf("resume: frame taken %v, Start called %d times", m.frame == next, feed.started)
+	}
+	if !strings.Contains(render(m), "447") {
+		t.Errorf("resumed display does not show the new 4xx count:\n%s", render(m))
+	}
+}
+
+// TestDeltas checks the code table shows what changed since the frame
+// shown before.
+func TestDeltas(t *testing.T) {
+	feed := newFakeFeed(testFrame())
+	m := newTestModel(t, feed, 120, 40)
+	next := testFrame()
+	next.Stats.Responses["486"] += 7
+	next.Stats.ResponsesByMethod["INVITE"]["486"] += 7
+	feed.publish(next)
+	m = send(m, tickMsg{})
+	var row string
+	for _, l := range strings.Split(render(m), "\n") {
+		if strings.Contains(l, "486 Busy Here") {
+			row = l
+		}
+	}
+	if f := strings.Fields(row); len(f) < 2 || f[len(f)-2] != "27" || f[len(f)-1] != "+7" {
+		t.Errorf("486 row does not end with total 27 and delta +7: %q", row)
+	}
+}
+
+// TestSelectionFollowsRow checks the cursor stays on the same failure when a
+// newer failure appears above it.
+func TestSelectionFollowsRow(t *testing.T) {
+	feed := newFakeFeed(testFrame())
+	m := newTestModel(t, feed, 120, 40)
+	m = send(m, keys("2", "down")...)
+	sel := m.fails.selected
+	if sel.code != 486 {
+		t.Fatalf("selected %v, want the 486 row", sel)
+	}
+	next := testFrame()
+	next.Stats.Failures = append([]stats.Failure{failure("INVITE", 480, 1, 598, 598, "203.0.113.9", nil)}, next.Stats.Failures...)
+	feed.publish(next)
+	m = send(m, tickMsg{})
+	if got := m.fails.rows[m.fails.cursor].f; got.Code != 486 {
+		t.Errorf("cursor moved to %s %d", got.Method, got.Code)
+	}
+}
+
+// TestFilter checks the filter narrows every screen and Esc clears it.
+func TestFilter(t *testing.T) {
+	feed := newFakeFeed(testFrame())
+	m := newTestModel(t, feed, 120, 40)
+	m = send(m, keys("2", "/", "5", "0", "3", "enter")...)
+	if len(m.fails.rows) != 1 || m.fails.rows[0].f.Code != 503 {
+		t.Fatalf("filter 503: %d failure rows", len(m.fails.rows))
+	}
+	if len(m.calls.rows) != 5 {
+		t.Errorf("filter 503: %d calls, want 5", len(m.calls.rows))
+	}
+	if len(m.dash.codes) != 1 {
+		t.Errorf("filter 503: %d code rows", len(m.dash.codes))
+	}
+	// Words combine: a 4xx class and a user.
+	m = send(m, keys("/", "backspace", "backspace", "backspace", "4", "x", "x", " ", "b", "o", "b", "enter")...)
+	for _, c := range m.calls.rows {
+		if c.FinalCode/100 != 4 || (c.FromUser != "bob" && c.ToUser != "bob") {
+			t.Errorf("filter '4xx bob' kept %+v", *c)
+		}
+	}
+	if len(m.calls.rows) == 0 {
+		t.Error("filter '4xx bob' kept no call")
+	}
+	// Esc while typing restores the filter before the edit; Esc on the
+	// screen clears it.
+	m = send(m, keys("/", "z", "esc")...)
+	if m.filter.text != "4xx bob" {
+		t.Errorf("esc while typing: filter %q", m.filter.text)
+	}
+	m = send(m, keys("esc")...)
+	if m.filter.active() || len(m.fails.rows) != 7 {
+		t.Errorf("esc: filter %q, %d rows", m.filter.text, len(m.fails.rows))
+	}
+}
+
+// TestExport checks e exports the displayed frame in a Cmd and the status
+// line names the files.
+func TestExport(t *testing.T) {
+	var got *Frame
+	feed := newFakeFeed(testFrame())
+	m := New(feed, Options{Export: func(f *Frame) ([]string, error) {
+		got = f
+		return []string{"sipwatch-20260302-090959.json", "sipwatch-20260302-090959.csv"}, nil
+	}})
+	m = send(m, tea.WindowSizeMsg{Width: 120, Height: 40}, tickMsg{})
+	nm, cmd := m.Update(keys("e")[0])
+	if cmd == nil {
+		t.Fatal("e returned no command")
+	}
+	m = send(nm.(Model), cmd())
+	if got != m.frame {
+		t.Error("export did not get the displayed frame")
+	}
+	if !strings.Contains(render(m), "exported sipwatch-20260302-090959.json, sipwatch-20260302-090959.csv") {
+		t.Errorf("status line does not name the files:\n%s", render(m))
+	}
+	m = send(m, exportedMsg{err: errors.New("permission denied")})
+	if !strings.Contains(render(m), "export failed: permission denied") {
+		t.Error("export error not shown")
+	}
+}
+
+// TestGoneFlow checks the ladder says so when the tracker no longer keeps
+// a call's messages.
+func TestGoneFlow(t *testing.T) {
+	feed := newFakeFeed(testFrame()) // no flows at all
+	m := newTestModel(t, feed, 80, 24)
+	m = send(m, keys("3", "enter")...)
+	if !strings.Contains(render(m), "Loading the message flow") {
+		t.Errorf("before the flow arrives:\n%s", render(m))
+	}
+	m = send(m, tickMsg{})
+	if !strings.Contains(render(m), "no longer keeps this call's messages") {
+		t.Errorf("after an empty answer:\n%s", render(m))
+	}
+}
