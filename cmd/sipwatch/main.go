@@ -2,9 +2,14 @@
 //
 // Usage:
 //
+//	sipwatch replay [--speed 1|10|100|max] [--paused] [--ports LIST] FILE...
 //	sipwatch stats [--format table|json|csv] [--ports LIST] FILE...
 //	sipwatch explain CODE|CLASS|'Q.850;cause=N'|'Warning: ...'...
 //	sipwatch explain --list
+//
+// replay opens the incident console (a terminal UI) on captures: counters
+// by class and code with rates, the failures with their explanations, and
+// the calls with their message flow as a ladder diagram.
 //
 // stats replays pcap or pcapng captures (optionally gzip- or
 // zstd-compressed; "-" reads standard input), merges several files in
