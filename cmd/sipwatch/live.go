@@ -63,12 +63,12 @@ func (lf *liveFlags) register(fs *flag.FlagSet) {
 	fs.Uint64Var(&lf.count, "count", 0, "live: stop after `N` SIP messages")
 	fs.BoolVar(&lf.anyPort, "any-port", false, "live: let every UDP and TCP packet through the kernel filter, not only --ports")
 	fs.StringVar(&lf.bpfProgram, "bpf-program", "", "live: kernel filter read from `FILE`, as printed by tcpdump -ddd, instead of --ports")
-	fs.StringVar(&lf.bpfFraming, "bpf-framing", "", "live: what the --bpf-program was compiled for: `ethernet` (tcpdump -i eth0 -ddd) or network (raw IP); default ethernet, network with -i any")
+	fs.StringVar(&lf.bpfFraming, "bpf-framing", "", "live: `framing` the --bpf-program was compiled for: ethernet (tcpdump -i eth0 -ddd) or network (raw IP); default ethernet, network with -i any")
 	fs.StringVar(&lf.write, "w", "", "live: also write the captured packets to `FILE` (.pcap, or pcapng for any other name)")
 	fs.StringVar(&lf.rotate, "rotate", "", "live: with -w, start a new numbered file at this `size or age` (100MB, 1GiB, 30s, 1h)")
 	fs.IntVar(&lf.maxFiles, "max-files", 0, "live: with --rotate, keep only the newest `N` files")
 	fs.StringVar(&lf.user, "user", "", "live: switch to `USER` once the capture sockets are open (before -w creates files)")
-	fs.StringVar(&lf.ringSize, "ring-size", "32MiB", "live: kernel capture buffer per interface (`size`); raise it when the kernel drops packets")
+	fs.StringVar(&lf.ringSize, "ring-size", "32MiB", "live: `size` of the kernel's capture buffer per interface; raise it when the kernel drops packets")
 }
 
 // isLiveFlag reports whether the flag named name applies only to a live
@@ -324,9 +324,9 @@ func runLive(ctx context.Context, ls *liveSettings, format string, showProgress 
 	}
 	received, dropped, statsErr := src.Stats()
 
-	snap := p.report([]string{})
-	snap.Capture.KernelReceived, snap.Capture.KernelDropped = received, dropped
-	if err := writeReport(stdout, format, &snap); err != nil {
+	rep := p.report([]string{})
+	rep.Capture.KernelReceived, rep.Capture.KernelDropped = received, dropped
+	if err := writeReport(stdout, format, &rep); err != nil {
 		return err
 	}
 	if statsErr != nil {
