@@ -14,6 +14,7 @@ import (
 // contract of `sipwatch stats --format json` (documented in README.md).
 type Snapshot struct {
 	Files             []string                     `json:"files"`
+	Interfaces        []string                     `json:"interfaces,omitempty"` // live capture: the interfaces captured on
 	Packets           uint64                       `json:"packets"`
 	SIPMessages       uint64                       `json:"sip_messages"`
 	Requests          map[string]uint64            `json:"requests"`

@@ -325,6 +325,7 @@ func runLive(ctx context.Context, ls *liveSettings, format string, showProgress 
 	received, dropped, statsErr := src.Stats()
 
 	rep := p.report([]string{})
+	rep.Interfaces = names
 	rep.Capture.KernelReceived, rep.Capture.KernelDropped = received, dropped
 	if err := writeReport(stdout, format, &rep); err != nil {
 		return err

@@ -4,6 +4,7 @@
 //
 //	sipwatch replay [--speed 1|10|100|max] [--paused] [--ports LIST] FILE...
 //	sipwatch stats [--format table|json|csv] [--ports LIST] FILE...
+//	sipwatch stats -i IFACE|any [--duration D] [--count N] [-w FILE] [--format ...]
 //	sipwatch explain CODE|CLASS|'Q.850;cause=N'|'Warning: ...'...
 //	sipwatch explain --list
 //
@@ -18,6 +19,12 @@
 // method, retransmissions, transports, capture health and the failures with
 // what they mean. Counts follow tshark's rules, so they can be compared
 // with `tshark -q -z sip,stat`.
+//
+// With -i, stats captures live from network interfaces (Linux AF_PACKET,
+// no libpcap; root or CAP_NET_RAW), with a kernel filter that passes only
+// the SIP ports and every IP fragment, until Ctrl-C, --duration or --count,
+// then prints the same statistics plus the kernel's receive and drop
+// counters.
 //
 // explain prints what a response code, class, Reason value (RFC 3326) or
 // Warning value (RFC 3261 §20.43) means and what to do about it.

@@ -106,7 +106,11 @@ func captureFields(c *stats.CaptureStats) []namedCount {
 func writeTable(w io.Writer, r *report) error {
 	s := &r.counts
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d packets, %d SIP messages", plural(len(s.Files), "file"), s.Packets, s.SIPMessages)
+	source := plural(len(s.Files), "file")
+	if len(s.Interfaces) > 0 {
+		source = "live on " + strings.Join(s.Interfaces, ", ")
+	}
+	fmt.Fprintf(&b, "%s: %d packets, %d SIP messages", source, s.Packets, s.SIPMessages)
 	if len(s.Transports) > 0 {
 		var parts []string
 		for _, k := range sortedKeys(s.Transports) {
