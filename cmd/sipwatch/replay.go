@@ -64,34 +64,15 @@ func runReplay(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		fs.Usage()
 		return &usageError{msg: "replay needs at least one capture file"}
 	}
-	cc := capture.Config{}
-	if *ports != "" {
-		p, err := parsePorts(*ports)
-		if err != nil {
-			return &usageError{msg: err.Error()}
-		}
-		cc.Ports = p
+	cc, err := fileConfig(*ports)
+	if err != nil {
+		return err
 	}
 
-	srcs := make([]capture.Source, 0, len(files))
-	defer func() {
-		for _, s := range srcs {
-			s.Close()
-		}
-	}()
-	stdinUsed := false
-	for _, f := range files {
-		if f == "-" {
-			if stdinUsed {
-				return &usageError{msg: "standard input (-) given twice"}
-			}
-			stdinUsed = true
-		}
-		s, err := openSource(f, stdin)
-		if err != nil {
-			return &inputError{fmt.Errorf("cannot read %s: %w", f, err)}
-		}
-		srcs = append(srcs, s)
+	srcs, err := openSources(files, stdin)
+	defer closeSources(srcs)
+	if err != nil {
+		return err
 	}
 	if !isTerminal(stdout) {
 		return errors.New("replay draws on a terminal and standard output is not one; use 'sipwatch stats' for text, JSON or CSV")

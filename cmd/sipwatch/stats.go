@@ -72,34 +72,15 @@ func runStats(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fs.Usage()
 		return &usageError{msg: "stats needs at least one capture file, or -i IFACE to capture live"}
 	}
-	cc := capture.Config{}
-	if *ports != "" {
-		p, err := parsePorts(*ports)
-		if err != nil {
-			return &usageError{msg: err.Error()}
-		}
-		cc.Ports = p
+	cc, err := fileConfig(*ports)
+	if err != nil {
+		return err
 	}
 
-	srcs := make([]capture.Source, 0, len(files))
-	defer func() {
-		for _, s := range srcs {
-			s.Close()
-		}
-	}()
-	stdinUsed := false
-	for _, f := range files {
-		if f == "-" {
-			if stdinUsed {
-				return &usageError{msg: "standard input (-) given twice"}
-			}
-			stdinUsed = true
-		}
-		s, err := openSource(f, stdin)
-		if err != nil {
-			return &inputError{fmt.Errorf("cannot read %s: %w", f, err)}
-		}
-		srcs = append(srcs, s)
+	srcs, err := openSources(files, stdin)
+	defer closeSources(srcs)
+	if err != nil {
+		return err
 	}
 	var src capture.Source
 	if len(srcs) == 1 {
@@ -117,7 +98,7 @@ func runStats(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if prog != nil {
 		tick = prog.tick
 	}
-	err := p.replay(ctx, src, tick)
+	err = p.replay(ctx, src, tick)
 	p.finish()
 	if prog != nil {
 		prog.done()
@@ -140,6 +121,47 @@ func runStats(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintf(stderr, "sipwatch: warning: %v\n", warn)
 	}
 	return nil
+}
+
+// fileConfig is the decoder configuration for replaying files: --ports
+// narrows the traffic considered, otherwise SIP is found by content.
+func fileConfig(ports string) (capture.Config, error) {
+	var cc capture.Config
+	if ports != "" {
+		p, err := parsePorts(ports)
+		if err != nil {
+			return cc, &usageError{msg: err.Error()}
+		}
+		cc.Ports = p
+	}
+	return cc, nil
+}
+
+// openSources opens every capture file ("-" is standard input, once). On an
+// error the sources opened so far are returned too, for the caller to close.
+func openSources(files []string, stdin io.Reader) ([]capture.Source, error) {
+	srcs := make([]capture.Source, 0, len(files))
+	stdinUsed := false
+	for _, f := range files {
+		if f == "-" {
+			if stdinUsed {
+				return srcs, &usageError{msg: "standard input (-) given twice"}
+			}
+			stdinUsed = true
+		}
+		s, err := openSource(f, stdin)
+		if err != nil {
+			return srcs, &inputError{fmt.Errorf("cannot read %s: %w", f, err)}
+		}
+		srcs = append(srcs, s)
+	}
+	return srcs, nil
+}
+
+func closeSources(srcs []capture.Source) {
+	for _, s := range srcs {
+		s.Close()
+	}
 }
 
 // openSource opens one capture; "-" is standard input.
