@@ -277,3 +277,37 @@ func TestCSV(t *testing.T) {
 		}
 	}
 }
+
+// TestCountsOnly checks that --counts-only gives the same counts and
+// failures without the tracking sections.
+func TestCountsOnly(t *testing.T) {
+	path := filepath.Join(pcapDir, "demo-failures.pcap")
+	full, _, code := sipwatch(t, nil, "stats", "--format", "json", path)
+	if code != 0 {
+		t.Fatal("stats failed")
+	}
+	fast, _, code := sipwatch(t, nil, "stats", "--counts-only", "--format", "json", path)
+	if code != 0 {
+		t.Fatal("stats --counts-only failed")
+	}
+	var a, b map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(full), &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(fast), &b); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"sip_messages", "requests", "responses", "classes", "responses_by_method", "retransmissions", "transports", "capture", "failures"} {
+		if string(a[k]) != string(b[k]) {
+			t.Errorf("%s differs with --counts-only", k)
+		}
+	}
+	for _, k := range []string{"transactions", "calls", "registrations", "metrics", "top", "intervals"} {
+		if _, ok := b[k]; ok {
+			t.Errorf("--counts-only output has %q", k)
+		}
+		if _, ok := a[k]; !ok {
+			t.Errorf("default output lacks %q", k)
+		}
+	}
+}

@@ -83,12 +83,13 @@ func isLiveFlag(name string) bool {
 
 // liveSettings is a checked live-capture command line.
 type liveSettings struct {
-	capture  capture.LiveConfig
-	filter   string // what the kernel filter passes, for the start line
-	duration time.Duration
-	count    uint64
-	write    *capture.WriterConfig // nil without -w; Interfaces are filled once open
-	user     string
+	capture    capture.LiveConfig
+	countsOnly bool   // no tracker: counts and failures only
+	filter     string // what the kernel filter passes, for the start line
+	duration   time.Duration
+	count      uint64
+	write      *capture.WriterConfig // nil without -w; Interfaces are filled once open
+	user       string
 }
 
 // Bounds of --ring-size. The ring is split into blocks the kernel fills and
@@ -306,6 +307,9 @@ func runLive(ctx context.Context, ls *liveSettings, format string, showProgress 
 	fmt.Fprintf(stderr, "sipwatch: listening on %s (%s), %s\n", strings.Join(names, ", "), ls.filter, until)
 
 	p := newPipeline(capture.Config{}, stats.Config{})
+	if ls.countsOnly {
+		p.countsOnly()
+	}
 	var prog *progress
 	if showProgress {
 		prog = newProgress(stderr, nil, p.counter)
