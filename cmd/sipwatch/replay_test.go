@@ -243,34 +243,50 @@ func TestReplayExport(t *testing.T) {
 // TestReplayLadderGolden shows the ladder of a real call from the demo
 // capture through the console at 80x24 and 120x40 and compares the screen
 // with testdata/golden/tui-ladder-*.golden (go test -update rewrites them).
+// TestReplayLadderGolden pins the ladder diagram of two calls at 80x24 and
+// 120x40: one of the bundled demo capture (it has a retransmission) and a
+// real call from the shared corpus (an INVITE challenged with 401, sent
+// again with credentials, answered and hung up).
 func TestReplayLadderGolden(t *testing.T) {
-	const callID = "247815c4b1a036664d5783b2@192.0.2.50"
-	for _, sz := range []struct{ w, h int }{{80, 24}, {120, 40}} {
-		feed, _ := startFeed(t, 0, false, demoCapture)
-		waitFrame(t, feed, 10*time.Second, "done", done)
-		var m tea.Model = tui.New(feed, tui.Options{})
-		tick := m.Init()() // the console's own "look for a frame" message
-		m = sendAll(m, tea.WindowSizeMsg{Width: sz.w, Height: sz.h}, tick)
-		m = sendAll(m, typeKeys("3/"+callID)...)
-		m = sendAll(m, tea.KeyPressMsg{Code: tea.KeyEnter}, tea.KeyPressMsg{Code: tea.KeyEnter})
-		waitFrame(t, feed, 2*time.Second, "with the flow", func(fr *tui.Frame) bool { return fr.FlowCallID == callID })
-		m = sendAll(m, tick)
-		got := ansi.Strip(m.View().Content)
-		if !strings.Contains(got, "INVITE") {
-			t.Fatalf("no ladder for %s:\n%s", callID, got)
+	cases := []struct {
+		name, capture, callID string
+		corpus                bool
+	}{
+		{"", demoCapture, "247815c4b1a036664d5783b2@192.0.2.50", false},
+		{"corpus-", filepath.Join(corpusDir, "pcaps", "udp_invite_401_auth.pcap"), "681270918", true},
+	}
+	for _, c := range cases {
+		if _, err := os.Stat(c.capture); err != nil && c.corpus {
+			t.Logf("no shared corpus at %s: skipping the ladder of a real call", corpusDir)
+			continue
 		}
-		golden := filepath.Join("testdata", "golden", fmt.Sprintf("tui-ladder-%dx%d.golden", sz.w, sz.h))
-		if *update {
-			if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-				t.Fatal(err)
+		for _, sz := range []struct{ w, h int }{{80, 24}, {120, 40}} {
+			feed, _ := startFeed(t, 0, false, c.capture)
+			waitFrame(t, feed, 10*time.Second, "done", done)
+			var m tea.Model = tui.New(feed, tui.Options{})
+			tick := m.Init()() // the console's own "look for a frame" message
+			m = sendAll(m, tea.WindowSizeMsg{Width: sz.w, Height: sz.h}, tick)
+			m = sendAll(m, typeKeys("3/"+c.callID)...)
+			m = sendAll(m, tea.KeyPressMsg{Code: tea.KeyEnter}, tea.KeyPressMsg{Code: tea.KeyEnter})
+			waitFrame(t, feed, 2*time.Second, "with the flow", func(fr *tui.Frame) bool { return fr.FlowCallID == c.callID })
+			m = sendAll(m, tick)
+			got := ansi.Strip(m.View().Content)
+			if !strings.Contains(got, "INVITE") {
+				t.Fatalf("no ladder for %s:\n%s", c.callID, got)
 			}
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run go test -update to create it)", err)
-		}
-		if d := cmp.Diff(string(want), got); d != "" {
-			t.Errorf("ladder at %dx%d differs from %s (-want +got):\n%s", sz.w, sz.h, golden, d)
+			golden := filepath.Join("testdata", "golden", fmt.Sprintf("tui-%sladder-%dx%d.golden", c.name, sz.w, sz.h))
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if d := cmp.Diff(string(want), got); d != "" {
+				t.Errorf("ladder at %dx%d differs from %s (-want +got):\n%s", sz.w, sz.h, golden, d)
+			}
 		}
 	}
 }
