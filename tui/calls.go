@@ -132,17 +132,9 @@ func (m callsModel) Update(msg tea.Msg) (callsModel, tea.Cmd) {
 		m.ladder, cmd = m.ladder.Update(msg)
 		return m, cmd
 	}
-	switch {
-	case key.Matches(k, keys.Down):
-		m.cursor++
-	case key.Matches(k, keys.Up):
-		m.cursor--
-	case key.Matches(k, keys.PageDown):
-		m.cursor += m.listRows()
-	case key.Matches(k, keys.PageUp):
-		m.cursor -= m.listRows()
-	case key.Matches(k, keys.Top):
-		m.cursor = 0
+	switch cursor, moved := keys.moveCursor(k, m.cursor, m.listRows()); {
+	case moved:
+		m.cursor = cursor
 	case key.Matches(k, keys.Open):
 		if len(m.rows) > 0 {
 			c := m.rows[m.cursor]

@@ -145,17 +145,9 @@ func (m failuresModel) Update(msg tea.Msg) (failuresModel, tea.Cmd) {
 		}
 		return m, nil
 	}
-	switch {
-	case key.Matches(k, keys.Down):
-		m.cursor++
-	case key.Matches(k, keys.Up):
-		m.cursor--
-	case key.Matches(k, keys.PageDown):
-		m.cursor += m.listRows()
-	case key.Matches(k, keys.PageUp):
-		m.cursor -= m.listRows()
-	case key.Matches(k, keys.Top):
-		m.cursor = 0
+	switch cursor, moved := keys.moveCursor(k, m.cursor, m.listRows()); {
+	case moved:
+		m.cursor = cursor
 	case key.Matches(k, keys.Open):
 		if len(m.rows) > 0 {
 			m.detail = true

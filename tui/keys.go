@@ -1,6 +1,9 @@
 package tui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
 
 // KeyMap is every key binding of the console. Update matches keys only
 // through key.Matches on these bindings, so the help bar and the full help
@@ -77,4 +80,23 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Open, k.Back, k.NextScreen, k.PrevScreen, k.Dashboard, k.Failures, k.Calls},
 		{k.Filter, k.Pause, k.Export, k.SeekEnd, k.Help, k.Quit},
 	}
+}
+
+// moveCursor applies a list-navigation key (up, down, page up, page down,
+// top) to a list cursor; moved is false for any other key. The caller
+// clamps the result to the list.
+func (k *KeyMap) moveCursor(msg tea.KeyPressMsg, cursor, page int) (next int, moved bool) {
+	switch {
+	case key.Matches(msg, k.Down):
+		return cursor + 1, true
+	case key.Matches(msg, k.Up):
+		return cursor - 1, true
+	case key.Matches(msg, k.PageDown):
+		return cursor + page, true
+	case key.Matches(msg, k.PageUp):
+		return cursor - page, true
+	case key.Matches(msg, k.Top):
+		return 0, true
+	}
+	return cursor, false
 }
