@@ -304,3 +304,14 @@ func atoi(b []byte) (int, bool) {
 	}
 	return n, true
 }
+
+// IsToken reports whether b is a non-empty RFC 3261 token (§25.1), the
+// syntax of method names and header names.
+func IsToken(b []byte) bool { return isToken(b) }
+
+// IsTokenChar reports whether c may appear in an RFC 3261 token.
+func IsTokenChar(c byte) bool { return tokenChar[c] }
+
+// EqualFold reports whether b equals the lower-case ASCII string lower,
+// ignoring ASCII case, without allocating.
+func EqualFold(b []byte, lower string) bool { return equalFold(b, lower) }

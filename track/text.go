@@ -168,11 +168,11 @@ func stripScheme(uri []byte) ([]byte, string) {
 	for i, c := range uri {
 		if c == ':' {
 			switch {
-			case equalFold(uri[:i], "sip"):
+			case parse.EqualFold(uri[:i], "sip"):
 				return uri[i+1:], "sip"
-			case equalFold(uri[:i], "sips"):
+			case parse.EqualFold(uri[:i], "sips"):
 				return uri[i+1:], "sips"
-			case equalFold(uri[:i], "tel"):
+			case parse.EqualFold(uri[:i], "tel"):
 				return uri[i+1:], "tel"
 			}
 			return uri[i+1:], ""
@@ -203,24 +203,6 @@ func contactExpires(v []byte) (int, bool) {
 		return 0, false
 	}
 	return parse.ParseSeconds(p)
-}
-
-// equalFold reports whether b equals the lower-case ASCII string s,
-// ignoring ASCII case, without allocating.
-func equalFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range b {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // hasMagicCookie reports whether a Via branch starts with the RFC 3261

@@ -217,7 +217,7 @@ func contentLengthHint(head []byte) int {
 			continue
 		}
 		name := bytes.Trim(line[:c], " \t")
-		if !equalFold(name, "content-length") && !equalFold(name, "l") {
+		if !parse.EqualFold(name, "content-length") && !parse.EqualFold(name, "l") {
 			continue
 		}
 		v := bytes.Trim(line[c+1:], " \t")
@@ -247,7 +247,7 @@ func findStartLine(b []byte) (at, tail int) {
 	for {
 		// Every start line begins with a token character ("SIP/2.0" with
 		// 'S'): a cheap test before the full one.
-		if i < len(b) && tokenChar[b[i]] && isStartLine(b[i:]) {
+		if i < len(b) && parse.IsTokenChar(b[i]) && isStartLine(b[i:]) {
 			return i, i
 		}
 		j := bytes.IndexByte(b[i:], '\n')
@@ -282,18 +282,10 @@ func maybeStartLine(b []byte) bool {
 		w = b[:sp]
 	}
 	const version = "sip/2.0"
-	if len(w) <= len(version) && equalFold(w, version[:len(w)]) {
+	if len(w) <= len(version) && parse.EqualFold(w, version[:len(w)]) {
 		return true
 	}
-	if len(w) == 0 {
-		return false
-	}
-	for _, c := range w {
-		if !tokenChar[c] {
-			return false
-		}
-	}
-	return true
+	return parse.IsToken(w)
 }
 
 // skipCRLF returns how many CR and LF bytes b begins with.
@@ -309,20 +301,3 @@ func skipCRLF(b []byte) int {
 func hasPrefix(b []byte, s string) bool {
 	return len(b) >= len(s) && string(b[:len(s)]) == s
 }
-
-// tokenChar marks the characters of an RFC 3261 token (§25.1).
-var tokenChar = func() (t [256]bool) {
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-	}
-	for c := 'A'; c <= 'Z'; c++ {
-		t[c] = true
-	}
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for _, c := range "-.!%*_+`'~" {
-		t[c] = true
-	}
-	return t
-}()

@@ -408,10 +408,10 @@ func subprotocol(head []byte) (named, sip bool) {
 			j = len(rest)
 		}
 		line := bytes.TrimRight(rest[:j], "\r")
-		if c := bytes.IndexByte(line, ':'); c > 0 && equalFold(bytes.TrimRight(line[:c], " \t"), "sec-websocket-protocol") {
+		if c := bytes.IndexByte(line, ':'); c > 0 && parse.EqualFold(bytes.TrimRight(line[:c], " \t"), "sec-websocket-protocol") {
 			named = true
 			for v := range bytes.SplitSeq(line[c+1:], []byte(",")) {
-				if equalFold(bytes.Trim(v, " \t"), "sip") {
+				if parse.EqualFold(bytes.Trim(v, " \t"), "sip") {
 					sip = true
 				}
 			}
@@ -422,21 +422,4 @@ func subprotocol(head []byte) (named, sip bool) {
 		i += 1 + j
 	}
 	return named, sip
-}
-
-// equalFold reports whether b equals the lower-case ASCII string s,
-// ignoring ASCII case.
-func equalFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
-			return false
-		}
-	}
-	return true
 }
