@@ -40,6 +40,38 @@ const tsharkFields = "tshark -n --enable-heuristic sip_udp --enable-heuristic si
 
 const tsharkStat = "tshark -n --enable-heuristic sip_udp --enable-heuristic sip_tcp -r FILE -q -z sip,stat"
 
+// recordedCapture is a capture in testdata/pcaps that the generator does
+// not write: real traffic recorded by a script that cannot reproduce it
+// byte for byte, committed with an expect.json counted by tshark. The
+// README lists it in a fixed section, and TestGoldenCaptures leaves it and
+// its expect.json alone.
+type recordedCapture struct {
+	name, about, script string
+}
+
+// recorded lists the recorded captures.
+var recorded = []recordedCapture{
+	{
+		name: "sipp-known-outcomes.pcap",
+		about: "SIPp UAC, UAS and registrar on a loopback interface: 25 calls with known outcomes, 10 answered and hung up with BYE, " +
+			"5 busy (486), 5 declined (603), 3 cancelled while ringing (487), 2 never answered (the INVITE resent 6 times, " +
+			"past Timer B), then 8 REGISTERs, 4 forbidden (403) and 4 accepted (200). cmd/sipwatch's known_outcomes_test.go " +
+			"checks the metrics against values computed by hand from the scenarios.",
+		script: "testdata/sipp/record.sh",
+	},
+}
+
+// isRecorded reports whether a file in testdata/pcaps is a recorded capture
+// or its expect.json.
+func isRecorded(name string) bool {
+	for _, r := range recorded {
+		if name == r.name || name == expectName(r.name) {
+			return true
+		}
+	}
+	return false
+}
+
 // readme returns testdata/pcaps/README.md.
 func readme(rows []readmeRow) []byte {
 	var b bytes.Buffer
@@ -87,6 +119,16 @@ codes, responses by CSeq method, resent, and the sip,stat totals) compared with 
 
     SIPWATCH_TSHARK=1 go test ./internal/cmd/gencaptures -run TestTsharkAgrees -v
 
+## Recorded captures
+
+These are not written by the generator: the script named recorded them from real traffic,
+and since timing and process ids change on every run it cannot reproduce them byte for
+byte, so the committed file is the reference. Their expect.json was counted with the
+tshark command above (every message is on UDP port 5060, so no extra arguments).
+
+| file | what it holds, and why | recorded by |
+|---|---|---|
+` + recordedRows() + `
 ## Large captures for benchmarks
 
 They are not committed; write one when needed, with exactly N SIP messages:
@@ -99,6 +141,14 @@ with -rtp, N small RTP packets per answered call, and writes /tmp/bench.pcap.exp
 beside it. Same flags, same bytes.
 `)
 	return b.Bytes()
+}
+
+func recordedRows() string {
+	var b strings.Builder
+	for _, r := range recorded {
+		fmt.Fprintf(&b, "| `%s` | %s | `%s` |\n", r.name, r.about, r.script)
+	}
+	return b.String()
 }
 
 // summary condenses an Expect for the table.
