@@ -129,19 +129,10 @@ func (m failuresModel) Update(msg tea.Msg) (failuresModel, tea.Cmd) {
 	}
 	keys := &m.c.keys
 	if m.detail {
-		switch {
-		case key.Matches(k, keys.Back):
+		if key.Matches(k, keys.Back) {
 			m.detail = false
-		case key.Matches(k, keys.Down):
-			m.vp.ScrollDown(1)
-		case key.Matches(k, keys.Up):
-			m.vp.ScrollUp(1)
-		case key.Matches(k, keys.PageDown):
-			m.vp.PageDown()
-		case key.Matches(k, keys.PageUp):
-			m.vp.PageUp()
-		case key.Matches(k, keys.Top):
-			m.vp.GotoTop()
+		} else {
+			keys.scroll(k, &m.vp)
 		}
 		return m, nil
 	}

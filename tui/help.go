@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/help"
-	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 )
@@ -79,19 +78,7 @@ func (m helpModel) Update(msg tea.Msg) (helpModel, tea.Cmd) {
 	if !ok {
 		return m, nil
 	}
-	keys := &m.c.keys
-	switch {
-	case key.Matches(k, keys.Down):
-		m.vp.ScrollDown(1)
-	case key.Matches(k, keys.Up):
-		m.vp.ScrollUp(1)
-	case key.Matches(k, keys.PageDown):
-		m.vp.PageDown()
-	case key.Matches(k, keys.PageUp):
-		m.vp.PageUp()
-	case key.Matches(k, keys.Top):
-		m.vp.GotoTop()
-	}
+	m.c.keys.scroll(k, &m.vp)
 	return m, nil
 }
 

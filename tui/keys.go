@@ -2,6 +2,7 @@ package tui
 
 import (
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 )
 
@@ -99,4 +100,21 @@ func (k *KeyMap) moveCursor(msg tea.KeyPressMsg, cursor, page int) (next int, mo
 		return 0, true
 	}
 	return cursor, false
+}
+
+// scroll applies a navigation key (up, down, page up, page down, top) to a
+// scrollable text; other keys are ignored.
+func (k *KeyMap) scroll(msg tea.KeyPressMsg, vp *viewport.Model) {
+	switch {
+	case key.Matches(msg, k.Down):
+		vp.ScrollDown(1)
+	case key.Matches(msg, k.Up):
+		vp.ScrollUp(1)
+	case key.Matches(msg, k.PageDown):
+		vp.PageDown()
+	case key.Matches(msg, k.PageUp):
+		vp.PageUp()
+	case key.Matches(msg, k.Top):
+		vp.GotoTop()
+	}
 }
