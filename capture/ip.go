@@ -93,23 +93,15 @@ func (d *Decoder) ipv6(b []byte, depth int) {
 func (d *Decoder) ipv6Next(next uint8, src, dst netip.Addr, b []byte, cut bool, depth int) {
 	for range maxExtHeaders {
 		switch next {
-		case protoHopByHop, protoRouting, protoDestOpts, protoMobility, protoHIP, protoShim6:
+		case protoHopByHop, protoRouting, protoDestOpts, protoMobility, protoHIP, protoShim6, protoAH:
 			if len(b) < 8 {
 				d.decodeError()
 				return
 			}
-			n := (int(b[1]) + 1) * 8
-			if len(b) < n {
-				d.decodeError()
-				return
+			n := (int(b[1]) + 1) * 8 // header length in 8-byte units, not counting the first 8
+			if next == protoAH {
+				n = (int(b[1]) + 2) * 4 // AH counts 4-byte units, not counting the first 8 (RFC 4302 §2.2)
 			}
-			next, b = b[0], b[n:]
-		case protoAH:
-			if len(b) < 8 {
-				d.decodeError()
-				return
-			}
-			n := (int(b[1]) + 2) * 4
 			if len(b) < n {
 				d.decodeError()
 				return
