@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
@@ -17,26 +19,26 @@ import (
 // ones the Decode benchmark measures.
 func hotFrames(tb testing.TB) []struct {
 	name string
-	p    Packet
+	p    packet.Packet
 } {
 	etherIP := layers.EthernetTypeIPv4
-	mk := func(lt LinkType, b []byte) Packet {
-		return Packet{Time: t0, LinkType: lt, Data: b, Length: len(b)}
+	mk := func(lt packet.LinkType, b []byte) packet.Packet {
+		return packet.Packet{Time: t0, LinkType: lt, Data: b, Length: len(b)}
 	}
 	vx := ip4(v4OutA, v4OutB, layers.IPProtocolUDP)
 	return []struct {
 		name string
-		p    Packet
+		p    packet.Packet
 	}{
-		{"ipv4-udp", mk(LinkEthernet, sipUDP4Frame(tb))},
-		{"vlan-ipv4-udp", mk(LinkEthernet, frame(tb, eth(layers.EthernetTypeDot1Q), vlan(100, etherIP), u4()))},
-		{"ipv6-udp", mk(LinkEthernet, frame(tb, eth(layers.EthernetTypeIPv6), u6()))},
-		{"vxlan-ipv4-udp", mk(LinkEthernet, frame(tb, eth(etherIP), vx, udpL(vx, 40000, 4789),
+		{"ipv4-udp", mk(packet.LinkEthernet, sipUDP4Frame(tb))},
+		{"vlan-ipv4-udp", mk(packet.LinkEthernet, frame(tb, eth(layers.EthernetTypeDot1Q), vlan(100, etherIP), u4()))},
+		{"ipv6-udp", mk(packet.LinkEthernet, frame(tb, eth(layers.EthernetTypeIPv6), u6()))},
+		{"vxlan-ipv4-udp", mk(packet.LinkEthernet, frame(tb, eth(etherIP), vx, udpL(vx, 40000, 4789),
 			&layers.VXLAN{ValidIDFlag: true, VNI: 42}, eth(etherIP), u4()))},
-		{"erspan2-ipv4-udp", mk(LinkEthernet, frame(tb, eth(etherIP), ip4(v4OutA, v4OutB, layers.IPProtocolGRE),
+		{"erspan2-ipv4-udp", mk(packet.LinkEthernet, frame(tb, eth(etherIP), ip4(v4OutA, v4OutB, layers.IPProtocolGRE),
 			&layers.GRE{SeqPresent: true, Protocol: layers.EthernetTypeERSPAN}, &layers.ERSPANII{Version: 1}, eth(etherIP), u4()))},
-		{"sll2-ipv4-udp", mk(LinkSLL2, frame(tb, sll2Header(0x0800), u4()))},
-		{"rtp-not-sip", mk(LinkEthernet, frame(tb, eth(etherIP), udp4(v4A, v4B, 10000, 20000, make([]byte, 172))))},
+		{"sll2-ipv4-udp", mk(packet.LinkSLL2, frame(tb, sll2Header(0x0800), u4()))},
+		{"rtp-not-sip", mk(packet.LinkEthernet, frame(tb, eth(etherIP), udp4(v4A, v4B, 10000, 20000, make([]byte, 172))))},
 	}
 }
 
@@ -44,7 +46,7 @@ func hotFrames(tb testing.TB) []struct {
 func TestDecodeNoAlloc(t *testing.T) {
 	for _, f := range hotFrames(t) {
 		emitted := 0
-		d := NewDecoder(Config{}, func(*Payload) { emitted++ })
+		d := NewDecoder(Config{}, func(*packet.Payload) { emitted++ })
 		p := f.p
 		if n := testing.AllocsPerRun(1000, func() { d.Decode(&p) }); n != 0 {
 			t.Errorf("%s: %.1f allocations per Decode, want 0", f.name, n)
@@ -58,7 +60,7 @@ func TestDecodeNoAlloc(t *testing.T) {
 func BenchmarkDecode(b *testing.B) {
 	for _, f := range hotFrames(b) {
 		b.Run(f.name, func(b *testing.B) {
-			d := NewDecoder(Config{}, func(*Payload) {})
+			d := NewDecoder(Config{}, func(*packet.Payload) {})
 			p := f.p
 			b.ReportAllocs()
 			b.SetBytes(int64(len(p.Data)))
@@ -70,10 +72,10 @@ func BenchmarkDecode(b *testing.B) {
 	b.Run("ipv4-fragments-3", func(b *testing.B) {
 		data := udpBytes(b, false, bigSIP)
 		frames := fragFrames(b, false, 5, data, split(len(data), 1480))
-		d := NewDecoder(Config{}, func(*Payload) {})
-		pkts := make([]Packet, len(frames))
+		d := NewDecoder(Config{}, func(*packet.Payload) {})
+		pkts := make([]packet.Packet, len(frames))
 		for i, f := range frames {
-			pkts[i] = Packet{Time: t0, LinkType: LinkEthernet, Data: f, Length: len(f)}
+			pkts[i] = packet.Packet{Time: t0, LinkType: packet.LinkEthernet, Data: f, Length: len(f)}
 		}
 		b.ReportAllocs()
 		for b.Loop() {
@@ -130,8 +132,8 @@ func BenchmarkReadPcap(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		d := NewDecoder(Config{}, func(*Payload) { sip++ })
-		var p Packet
+		d := NewDecoder(Config{}, func(*packet.Payload) { sip++ })
+		var p packet.Packet
 		for {
 			err := src.Next(&p)
 			if err == io.EOF {

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sipwatch/sipwatch/packet"
 )
 
 // The shared corpus of real captures lives outside the module; its index
@@ -101,8 +103,8 @@ func TestCorpus(t *testing.T) {
 			}
 			defer src.Close()
 			var udp, tcp int
-			d := NewDecoder(Config{}, func(p *Payload) {
-				if p.Transport == TransportUDP {
+			d := NewDecoder(Config{}, func(p *packet.Payload) {
+				if p.Transport == packet.TransportUDP {
 					udp++
 				} else {
 					tcp++
@@ -110,7 +112,7 @@ func TestCorpus(t *testing.T) {
 			})
 			n := 0
 			for {
-				var p Packet
+				var p packet.Packet
 				err := src.Next(&p)
 				if err == io.EOF {
 					break

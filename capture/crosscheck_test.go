@@ -5,13 +5,15 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
 
 // gopacketUDP decodes a frame with gopacket and returns the innermost UDP
 // payload with its addresses, or ok = false if gopacket found no UDP layer.
-func gopacketUDP(data []byte, lt LinkType) (src, dst netip.AddrPort, payload []byte, ok bool) {
+func gopacketUDP(data []byte, lt packet.LinkType) (src, dst netip.AddrPort, payload []byte, ok bool) {
 	pkt := gopacket.NewPacket(data, layers.LinkType(lt), gopacket.DecodeOptions{NoCopy: true})
 	var ip gopacket.NetworkLayer
 	for _, l := range pkt.Layers() {
@@ -54,12 +56,12 @@ func TestCrossCheckGopacket(t *testing.T) {
 			continue
 		}
 		p := c.packet(t)
-		var got []Payload
+		var got []packet.Payload
 		cfg := Config{}
 		if c.cfg != nil {
 			cfg = *c.cfg
 		}
-		d := NewDecoder(cfg, func(pl *Payload) {
+		d := NewDecoder(cfg, func(pl *packet.Payload) {
 			q := *pl
 			q.Data = bytes.Clone(pl.Data)
 			got = append(got, q)
@@ -101,15 +103,15 @@ func TestCrossCheckCorpus(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got *Payload
-		d := NewDecoder(Config{}, func(pl *Payload) {
-			if pl.Transport == TransportUDP {
+		var got *packet.Payload
+		d := NewDecoder(Config{}, func(pl *packet.Payload) {
+			if pl.Transport == packet.TransportUDP {
 				q := *pl
 				got = &q
 			}
 		})
 		for {
-			var p Packet
+			var p packet.Packet
 			if src.Next(&p) != nil {
 				break
 			}

@@ -3,6 +3,8 @@ package capture
 import (
 	"time"
 
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/sipwatch/sipwatch/capture/stream"
 )
 
@@ -111,14 +113,14 @@ const expireEvery = time.Second
 // Decoder turns frames into SIP payloads. It is not safe for concurrent use:
 // one goroutine feeds it.
 type Decoder struct {
-	emit     func(*Payload)
+	emit     func(*packet.Payload)
 	asm      *stream.Assembler
 	frag     defragmenter
 	filter   bool // Ports was given
 	ports    portSet
 	tlsPorts portSet
 	stats    Stats
-	out      Payload // passed to emit; reused for every payload
+	out      packet.Payload // passed to emit; reused for every payload
 
 	nextExpire time.Time // sweep the tables when a frame reaches this time
 	backExpire time.Time // or goes back before this one
@@ -137,9 +139,9 @@ type Decoder struct {
 // per UDP datagram that holds SIP, once per SIP message framed from a TCP or
 // WebSocket stream. The Payload and its Data are valid only during the call.
 // A nil emit only counts.
-func NewDecoder(cfg Config, emit func(*Payload)) *Decoder {
+func NewDecoder(cfg Config, emit func(*packet.Payload)) *Decoder {
 	if emit == nil {
-		emit = func(*Payload) {}
+		emit = func(*packet.Payload) {}
 	}
 	d := &Decoder{emit: emit}
 	for _, p := range cfg.Ports {
@@ -161,7 +163,7 @@ func NewDecoder(cfg Config, emit func(*Payload)) *Decoder {
 // Decode decodes one frame. p.Data is not kept after Decode returns (the
 // Decoder copies fragments it must hold), so a Source's zero-copy buffer can
 // be passed directly.
-func (d *Decoder) Decode(p *Packet) {
+func (d *Decoder) Decode(p *packet.Packet) {
 	d.stats.Packets++
 	d.now = p.Time
 	d.snapCut = p.Length > len(p.Data)
@@ -216,11 +218,11 @@ func (d *Decoder) Stats() Stats {
 // streamMessage turns a message framed by the stream assembler into a
 // Payload.
 func (d *Decoder) streamMessage(m *stream.Message) {
-	t := TransportTCP
+	t := packet.TransportTCP
 	if m.WebSocket {
-		t = TransportWS
+		t = packet.TransportWS
 	}
-	d.out = Payload{
+	d.out = packet.Payload{
 		Time:      m.Time,
 		Src:       m.Src,
 		Dst:       m.Dst,

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/gopacket/gopacket/layers"
 )
 
@@ -80,7 +82,7 @@ func fragFrames(tb testing.TB, v6 bool, id uint32, data []byte, specs []fragSpec
 // feed decodes frames one millisecond apart from start.
 func feed(d *Decoder, start time.Time, frames [][]byte) {
 	for i, b := range frames {
-		d.Decode(&Packet{Time: start.Add(time.Duration(i) * time.Millisecond), LinkType: LinkEthernet, Data: b, Length: len(b)})
+		d.Decode(&packet.Packet{Time: start.Add(time.Duration(i) * time.Millisecond), LinkType: packet.LinkEthernet, Data: b, Length: len(b)})
 	}
 }
 
@@ -154,11 +156,11 @@ func TestDefrag(t *testing.T) {
 				feed(d, t0, frames)
 				// A later frame makes the reassembler expire what waits.
 				late := sipUDP4Frame(t)
-				d.Decode(&Packet{Time: t0.Add(time.Minute), LinkType: LinkEthernet, Data: late, Length: len(late)})
+				d.Decode(&packet.Packet{Time: t0.Add(time.Minute), LinkType: packet.LinkEthernet, Data: late, Length: len(late)})
 				d.Close()
 				s := d.Stats()
 
-				var got *Payload
+				var got *packet.Payload
 				for i := range col.got {
 					if col.got[i].Time.Before(t0.Add(time.Minute)) {
 						got = &col.got[i]
@@ -213,7 +215,7 @@ func TestDefrag(t *testing.T) {
 func TestDefragHeldUntilComplete(t *testing.T) {
 	data := udpBytes(t, false, bigSIP)
 	frames := fragFrames(t, false, 7, data, split(len(data), 1480))
-	d := NewDecoder(Config{}, func(*Payload) {})
+	d := NewDecoder(Config{}, func(*packet.Payload) {})
 	feed(d, t0, frames[:1])
 	if s := d.Stats(); s.SIPPackets != 0 || s.NotSIP != 0 || s.Fragments != 1 {
 		t.Fatalf("after one fragment: %+v", s)
@@ -264,9 +266,9 @@ func TestDefragInvalid(t *testing.T) {
 	ip[10], ip[11] = 0, 0
 	// A snap-cut fragment.
 	full := fragFrames(t, false, 2, data, []fragSpec{{0, 64, true}})[0]
-	d := NewDecoder(Config{}, func(*Payload) {})
-	d.Decode(&Packet{Time: t0, LinkType: LinkEthernet, Data: beyond, Length: len(beyond)})
-	d.Decode(&Packet{Time: t0, LinkType: LinkEthernet, Data: full[:len(full)-8], Length: len(full)})
+	d := NewDecoder(Config{}, func(*packet.Payload) {})
+	d.Decode(&packet.Packet{Time: t0, LinkType: packet.LinkEthernet, Data: beyond, Length: len(beyond)})
+	d.Decode(&packet.Packet{Time: t0, LinkType: packet.LinkEthernet, Data: full[:len(full)-8], Length: len(full)})
 	d.Close()
 	s := d.Stats()
 	if s.FragmentsInvalid != 2 || s.NotSIP != 2 {
@@ -332,10 +334,10 @@ func TestDefragNoAlloc(t *testing.T) {
 	for _, v6 := range []bool{false, true} {
 		data := udpBytes(t, v6, bigSIP)
 		frames := fragFrames(t, v6, 9, data, split(len(data), 1480))
-		d := NewDecoder(Config{}, func(*Payload) {})
-		pkts := make([]Packet, len(frames))
+		d := NewDecoder(Config{}, func(*packet.Payload) {})
+		pkts := make([]packet.Packet, len(frames))
 		for i, b := range frames {
-			pkts[i] = Packet{Time: t0, LinkType: LinkEthernet, Data: b, Length: len(b)}
+			pkts[i] = packet.Packet{Time: t0, LinkType: packet.LinkEthernet, Data: b, Length: len(b)}
 		}
 		run := func() {
 			for i := range pkts {

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
@@ -189,12 +191,12 @@ func ahHeader(next layers.IPProtocol) []byte {
 // wantPayload describes the payload a frame should yield.
 type wantPayload struct {
 	src, dst  string // "addr:port"
-	transport Transport
+	transport packet.Transport
 	tunneled  bool
 	data      []byte
 }
 
-func (w wantPayload) check(tb testing.TB, got *Payload) {
+func (w wantPayload) check(tb testing.TB, got *packet.Payload) {
 	tb.Helper()
 	if got.Src != netip.MustParseAddrPort(w.src) || got.Dst != netip.MustParseAddrPort(w.dst) {
 		tb.Errorf("addresses = %v -> %v, want %v -> %v", got.Src, got.Dst, w.src, w.dst)
@@ -217,10 +219,10 @@ func ap(addr string, port uint16) string {
 
 // collector records payloads, copying them.
 type collector struct {
-	got []Payload
+	got []packet.Payload
 }
 
-func (c *collector) emit(p *Payload) {
+func (c *collector) emit(p *packet.Payload) {
 	q := *p
 	q.Data = bytes.Clone(p.Data)
 	c.got = append(c.got, q)

@@ -6,17 +6,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/sipwatch/sipwatch/parse"
 )
 
 // fuzzLinks are the link types FuzzDecode spreads its input over.
-var fuzzLinks = []LinkType{LinkEthernet, LinkRaw, LinkNull, LinkLoop, LinkSLL, LinkSLL2, LinkPPP, LinkIPv4, LinkIPv6}
+var fuzzLinks = []packet.LinkType{packet.LinkEthernet, packet.LinkRaw, packet.LinkNull, packet.LinkLoop, packet.LinkSLL, packet.LinkSLL2, packet.LinkPPP, packet.LinkIPv4, packet.LinkIPv6}
 
 // checkPayload is the invariant of every emitted payload: a non-empty
 // SIP start line that lies inside the frame (or, for a reassembled datagram,
 // fits in one).
-func checkPayload(t *testing.T, frame []byte, p *Payload) {
-	if p.Transport != TransportUDP {
+func checkPayload(t *testing.T, frame []byte, p *packet.Payload) {
+	if p.Transport != packet.TransportUDP {
 		return
 	}
 	if len(p.Data) == 0 || !parse.IsStartLine(p.Data) {
@@ -56,9 +58,9 @@ func FuzzDecode(f *testing.F) {
 		// Once whole, once as if the snap length had cut the frame.
 		for _, extra := range []int{0, 100} {
 			var frame []byte
-			d := NewDecoder(Config{}, func(p *Payload) { checkPayload(t, frame, p) })
+			d := NewDecoder(Config{}, func(p *packet.Payload) { checkPayload(t, frame, p) })
 			frame = data
-			p := Packet{Time: t0, LinkType: lt, Data: data, Length: len(data) + extra}
+			p := packet.Packet{Time: t0, LinkType: lt, Data: data, Length: len(data) + extra}
 			d.Decode(&p)
 			d.Close()
 			checkStats(t, d.Stats())
@@ -125,7 +127,7 @@ func FuzzDefrag(f *testing.F) {
 		orig := fuzzDatagram[8:]
 		corrupted := false
 		var frame []byte
-		d := NewDecoder(cfg, func(p *Payload) {
+		d := NewDecoder(cfg, func(p *packet.Payload) {
 			checkPayload(t, nil, p)
 			if !corrupted && !bytes.Equal(p.Data, orig) {
 				t.Fatalf("reassembled %q, want the original datagram", p.Data)
@@ -146,7 +148,7 @@ func FuzzDefrag(f *testing.F) {
 			id := uint32(rec[2]>>2) & 1
 			now = now.Add(time.Duration(rec[2]>>3) * time.Second)
 			frame = rawFragment(v6, id, start*8, more, piece)
-			d.Decode(&Packet{Time: now, LinkType: LinkRaw, Data: frame, Length: len(frame)})
+			d.Decode(&packet.Packet{Time: now, LinkType: packet.LinkRaw, Data: frame, Length: len(frame)})
 		}
 		d.Close()
 		checkStats(t, d.Stats())
@@ -154,11 +156,11 @@ func FuzzDefrag(f *testing.F) {
 }
 
 func FuzzOpen(f *testing.F) {
-	pkts := testPackets(f, 3, LinkEthernet)
-	pcap := writePcap(binary.LittleEndian, false, LinkEthernet, pkts)
-	pcapng := writePcapng(f, append(testPackets(f, 2, LinkEthernet), testPackets(f, 2, LinkRaw)...))
+	pkts := testPackets(f, 3, packet.LinkEthernet)
+	pcap := writePcap(binary.LittleEndian, false, packet.LinkEthernet, pkts)
+	pcapng := writePcapng(f, append(testPackets(f, 2, packet.LinkEthernet), testPackets(f, 2, packet.LinkRaw)...))
 	f.Add(pcap)
-	f.Add(writePcap(binary.BigEndian, true, LinkEthernet, pkts))
+	f.Add(writePcap(binary.BigEndian, true, packet.LinkEthernet, pkts))
 	f.Add(pcapng)
 	f.Add(gzipped(f, pcap))
 	f.Add(zstded(f, pcapng))
@@ -170,9 +172,9 @@ func FuzzOpen(f *testing.F) {
 			return
 		}
 		defer src.Close()
-		d := NewDecoder(Config{}, func(p *Payload) { checkPayload(t, nil, p) })
+		d := NewDecoder(Config{}, func(p *packet.Payload) { checkPayload(t, nil, p) })
 		for range 1000 {
-			var p Packet
+			var p packet.Packet
 			err := src.Next(&p)
 			if err != nil {
 				break

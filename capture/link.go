@@ -1,6 +1,10 @@
 package capture
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/sipwatch/sipwatch/packet"
+)
 
 // The layer decoders below work on the frame's bytes in place: every access
 // is bounds-checked against the slice it reads, lengths from headers are
@@ -50,13 +54,13 @@ func be32(b []byte) uint32 { return binary.BigEndian.Uint32(b) }
 
 // link decodes a frame according to its link type. Unknown link types carry
 // no SIP sipwatch can see.
-func (d *Decoder) link(lt LinkType, b []byte) {
+func (d *Decoder) link(lt packet.LinkType, b []byte) {
 	switch lt {
-	case LinkEthernet:
+	case packet.LinkEthernet:
 		d.ethernet(b, 0)
-	case LinkRaw, LinkIPv4, LinkIPv6, LinkRawDLT12, LinkRawDLT14:
+	case packet.LinkRaw, packet.LinkIPv4, packet.LinkIPv6, packet.LinkRawDLT12, packet.LinkRawDLT14:
 		d.ipByVersion(b, 0)
-	case LinkNull:
+	case packet.LinkNull:
 		if len(b) < 4 {
 			d.decodeError()
 			return
@@ -68,13 +72,13 @@ func (d *Decoder) link(lt LinkType, b []byte) {
 			fam = binary.BigEndian.Uint32(b)
 		}
 		d.loopback(fam, b[4:])
-	case LinkLoop:
+	case packet.LinkLoop:
 		if len(b) < 4 {
 			d.decodeError()
 			return
 		}
 		d.loopback(be32(b), b[4:])
-	case LinkSLL:
+	case packet.LinkSLL:
 		// Packet type, ARPHRD type, address length, 8 address bytes,
 		// protocol.
 		if len(b) < 16 {
@@ -82,7 +86,7 @@ func (d *Decoder) link(lt LinkType, b []byte) {
 			return
 		}
 		d.etherType(be16(b[14:]), b[16:], 0)
-	case LinkSLL2:
+	case packet.LinkSLL2:
 		// Protocol, reserved, interface index, ARPHRD type, packet type,
 		// address length, 8 address bytes.
 		if len(b) < 20 {
@@ -90,7 +94,7 @@ func (d *Decoder) link(lt LinkType, b []byte) {
 			return
 		}
 		d.etherType(be16(b), b[20:], 0)
-	case LinkPPP, LinkPPPHDLC:
+	case packet.LinkPPP, packet.LinkPPPHDLC:
 		d.ppp(b, 0)
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/gopacket/gopacket/afpacket"
 	"github.com/sipwatch/sipwatch/capture/bpf"
 	xbpf "golang.org/x/net/bpf"
@@ -78,7 +80,7 @@ type liveHandle struct {
 	tp    *afpacket.TPacket
 	name  string
 	index int // position in LiveSource.names
-	link  LinkType
+	link  packet.LinkType
 
 	// Packets that reached the ring between bind and the filter's attach
 	// time are filtered here with the same program in bpf.VM. vm is nil when
@@ -117,7 +119,7 @@ func (c *liveCounter) update(cur uint) {
 type liveBuffer struct {
 	h    *liveHandle
 	data []byte
-	pkt  Packet
+	pkt  packet.Packet
 	err  error
 }
 
@@ -277,9 +279,9 @@ func liveDefaults(cfg LiveConfig) (LiveConfig, error) {
 // openHandle opens, filters and configures one socket.
 func openHandle(cfg LiveConfig, name string, ifindex int, framing bpf.Framing, prog []xbpf.RawInstruction, loopback int) (*liveHandle, error) {
 	socket := afpacket.SocketRaw
-	link := LinkEthernet
+	link := packet.LinkEthernet
 	if framing == bpf.Network {
-		socket, link = afpacket.SocketDgram, LinkRaw
+		socket, link = afpacket.SocketDgram, packet.LinkRaw
 	}
 	opts := []any{
 		afpacket.TPacketVersion3,
@@ -382,8 +384,8 @@ func (s *LiveSource) Interfaces() []string { return slices.Clone(s.names) }
 // LinkTypes returns the link type of the packets of each interface, in the
 // order of Interfaces: LinkEthernet or LinkRaw. With Interfaces it is what a
 // FileWriter needs.
-func (s *LiveSource) LinkTypes() []LinkType {
-	lts := make([]LinkType, len(s.handles))
+func (s *LiveSource) LinkTypes() []packet.LinkType {
+	lts := make([]packet.LinkType, len(s.handles))
 	for i, h := range s.handles {
 		lts[i] = h.link
 	}
@@ -395,7 +397,7 @@ func (s *LiveSource) LinkTypes() []LinkType {
 // returns the packets the kernel had already captured, then an error
 // wrapping ErrInterfaceDown; with several interfaces the others go on and
 // Next returns io.EOF once all have stopped.
-func (s *LiveSource) Next(p *Packet) error {
+func (s *LiveSource) Next(p *packet.Packet) error {
 	if s.ready == nil {
 		return s.nextSingle(p)
 	}
@@ -425,7 +427,7 @@ func (s *LiveSource) Next(p *Packet) error {
 	return io.EOF
 }
 
-func (s *LiveSource) nextSingle(p *Packet) error {
+func (s *LiveSource) nextSingle(p *packet.Packet) error {
 	s.readMu.Lock()
 	defer s.readMu.Unlock()
 	if s.stopped || s.closing.Load() {
@@ -466,7 +468,7 @@ func (s *LiveSource) pump(h *liveHandle) {
 
 // read copies the next packet of h into dst and describes it in p. It
 // returns io.EOF once Close has been called.
-func (s *LiveSource) read(h *liveHandle, dst []byte, p *Packet) error {
+func (s *LiveSource) read(h *liveHandle, dst []byte, p *packet.Packet) error {
 	for {
 		if s.closing.Load() {
 			return io.EOF
@@ -480,7 +482,7 @@ func (s *LiveSource) read(h *liveHandle, dst []byte, p *Packet) error {
 				}
 			}
 			n := copy(dst, data)
-			*p = Packet{Time: ci.Timestamp, LinkType: h.link, Data: dst[:n], Length: max(ci.Length, n), Interface: h.index}
+			*p = packet.Packet{Time: ci.Timestamp, LinkType: h.link, Data: dst[:n], Length: max(ci.Length, n), Interface: h.index}
 			return nil
 		case errors.Is(err, afpacket.ErrTimeout):
 			continue

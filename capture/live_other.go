@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+
+	"github.com/sipwatch/sipwatch/packet"
 )
 
 // LiveSource is a live capture. Live capture is implemented for Linux only
@@ -22,10 +24,10 @@ func OpenLive(cfg LiveConfig) (*LiveSource, error) {
 func (s *LiveSource) Interfaces() []string { return nil }
 
 // LinkTypes returns nil.
-func (s *LiveSource) LinkTypes() []LinkType { return nil }
+func (s *LiveSource) LinkTypes() []packet.LinkType { return nil }
 
 // Next implements Source; it returns io.EOF.
-func (s *LiveSource) Next(p *Packet) error { return io.EOF }
+func (s *LiveSource) Next(p *packet.Packet) error { return io.EOF }
 
 // Stats returns zeros.
 func (s *LiveSource) Stats() (received, dropped uint64, err error) { return 0, 0, nil }

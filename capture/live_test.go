@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"golang.org/x/net/ipv4"
@@ -228,10 +230,10 @@ func newTally() *tally {
 
 // read runs Next until it fails, classifying every packet, and returns the
 // final error on done.
-func (tl *tally) read(src Source, want LinkType) <-chan error {
+func (tl *tally) read(src Source, want packet.LinkType) <-chan error {
 	done := make(chan error, 1)
 	go func() {
-		var p Packet
+		var p packet.Packet
 		for {
 			err := src.Next(&p)
 			if err != nil {
@@ -247,7 +249,7 @@ func (tl *tally) read(src Source, want LinkType) <-chan error {
 	return done
 }
 
-func (tl *tally) add(p *Packet, want LinkType) {
+func (tl *tally) add(p *packet.Packet, want packet.LinkType) {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
 	tl.packets++
@@ -259,7 +261,7 @@ func (tl *tally) add(p *Packet, want LinkType) {
 		tl.badTimestamp++
 	}
 	first := layers.LinkTypeEthernet
-	if p.LinkType == LinkRaw {
+	if p.LinkType == packet.LinkRaw {
 		first = layers.LinkTypeRaw
 	}
 	pkt := gopacket.NewPacket(p.Data, first, gopacket.NoCopy)
@@ -372,7 +374,7 @@ func TestLiveVeth(t *testing.T) {
 		t.Fatalf("Interfaces() = %v", got)
 	}
 	one, two := newTally(), newTally()
-	oneDone, twoDone := one.read(single, LinkEthernet), two.read(multi, LinkEthernet)
+	oneDone, twoDone := one.read(single, packet.LinkEthernet), two.read(multi, packet.LinkEthernet)
 
 	// From b: noise first, so that any leak would be read before the SIP
 	// the test waits for; then IPv6 OPTIONS and the two large messages.
@@ -513,7 +515,7 @@ func TestLiveVeth(t *testing.T) {
 	case <-time.After(3 * time.Second):
 		t.Fatal("single: Next did not notice the interface going down within 3s")
 	}
-	if err := single.Next(new(Packet)); err != io.EOF {
+	if err := single.Next(new(packet.Packet)); err != io.EOF {
 		t.Errorf("single: Next after the error = %v, want io.EOF", err)
 	}
 	select {
@@ -530,7 +532,7 @@ func TestLiveVeth(t *testing.T) {
 	}
 	// lo still delivers on the two-interface source.
 	again := newTally()
-	againDone := again.read(multi, LinkEthernet)
+	againDone := again.read(multi, packet.LinkEthernet)
 	inNetns(t, v.nsA, func() error {
 		c, err := net.Dial("udp4", "127.0.0.1:5060")
 		if err != nil {
@@ -566,15 +568,15 @@ func TestLiveLoopback(t *testing.T) {
 	if got := anySrc.Interfaces(); len(got) != 1 || got[0] != AnyInterface {
 		t.Errorf("any: Interfaces() = %v", got)
 	}
-	if got := anySrc.LinkTypes(); len(got) != 1 || got[0] != LinkRaw {
-		t.Errorf("any: LinkTypes() = %v, want [%d]", got, LinkRaw)
+	if got := anySrc.LinkTypes(); len(got) != 1 || got[0] != packet.LinkRaw {
+		t.Errorf("any: LinkTypes() = %v, want [%d]", got, packet.LinkRaw)
 	}
-	if got := loSrc.LinkTypes(); len(got) != 1 || got[0] != LinkEthernet {
-		t.Errorf("lo: LinkTypes() = %v, want [%d]", got, LinkEthernet)
+	if got := loSrc.LinkTypes(); len(got) != 1 || got[0] != packet.LinkEthernet {
+		t.Errorf("lo: LinkTypes() = %v, want [%d]", got, packet.LinkEthernet)
 	}
 	anyT, loT := newTally(), newTally()
-	anyT.read(anySrc, LinkRaw)
-	loT.read(loSrc, LinkEthernet)
+	anyT.read(anySrc, packet.LinkRaw)
+	loT.read(loSrc, packet.LinkEthernet)
 	inNetns(t, ns, func() error {
 		for _, dst := range []string{"127.0.0.1:5060", "[::1]:5060"} {
 			c, err := net.Dial("udp", dst)
@@ -629,7 +631,7 @@ func TestLiveClose(t *testing.T) {
 		t.Run(fmt.Sprint(ifs), func(t *testing.T) {
 			src := openLiveIn(t, ns, LiveConfig{Interfaces: ifs})
 			done := make(chan error, 1)
-			go func() { done <- src.Next(new(Packet)) }()
+			go func() { done <- src.Next(new(packet.Packet)) }()
 			time.Sleep(150 * time.Millisecond) // let Next block
 			start := time.Now()
 			if err := src.Close(); err != nil {
@@ -652,7 +654,7 @@ func TestLiveClose(t *testing.T) {
 			if err := src.Close(); err != nil {
 				t.Errorf("second Close: %v", err)
 			}
-			if err := src.Next(new(Packet)); err != io.EOF {
+			if err := src.Next(new(packet.Packet)); err != io.EOF {
 				t.Errorf("Next after Close = %v, want io.EOF", err)
 			}
 		})
@@ -791,7 +793,7 @@ func helperDropPrivileges(t *testing.T) {
 	}
 	// The capture opened before keeps working.
 	tl := newTally()
-	tl.read(src, LinkEthernet)
+	tl.read(src, packet.LinkEthernet)
 	c, err := net.Dial("udp4", "127.0.0.1:5060")
 	if err != nil {
 		t.Fatal(err)
@@ -875,7 +877,7 @@ func TestLiveLoad(t *testing.T) {
 		count int
 	)
 	go func() {
-		var p Packet
+		var p packet.Packet
 		for src.Next(&p) == nil {
 			mu.Lock()
 			count++

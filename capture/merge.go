@@ -3,6 +3,8 @@ package capture
 import (
 	"errors"
 	"io"
+
+	"github.com/sipwatch/sipwatch/packet"
 )
 
 // Merge returns a Source that yields the packets of all srcs in timestamp
@@ -18,7 +20,7 @@ import (
 func Merge(srcs ...Source) Source {
 	m := &merger{
 		srcs: srcs,
-		pend: make([]Packet, len(srcs)),
+		pend: make([]packet.Packet, len(srcs)),
 		heap: make([]int, 0, len(srcs)),
 		last: -1,
 	}
@@ -31,14 +33,14 @@ func Merge(srcs ...Source) Source {
 // caller uses it.
 type merger struct {
 	srcs   []Source
-	pend   []Packet // pending packet of each source
-	heap   []int    // indexes into srcs, ordered by pend[i].Time then i
-	primed int      // sources that have had their first Next
-	last   int      // source whose packet was returned last, or -1
+	pend   []packet.Packet // pending packet of each source
+	heap   []int           // indexes into srcs, ordered by pend[i].Time then i
+	primed int             // sources that have had their first Next
+	last   int             // source whose packet was returned last, or -1
 }
 
 // Next implements Source.
-func (m *merger) Next(p *Packet) error {
+func (m *merger) Next(p *packet.Packet) error {
 	for m.primed < len(m.srcs) {
 		i := m.primed
 		m.primed++
@@ -64,7 +66,7 @@ func (m *merger) Next(p *Packet) error {
 		}
 	}
 	if len(m.heap) == 0 {
-		*p = Packet{}
+		*p = packet.Packet{}
 		return io.EOF
 	}
 	m.last = m.heap[0]

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
@@ -52,7 +54,7 @@ type WriterConfig struct {
 // WriterInterface is one capture interface of a written file.
 type WriterInterface struct {
 	Name     string // recorded in pcapng; empty is allowed
-	LinkType LinkType
+	LinkType packet.LinkType
 }
 
 // FileWriter writes packets to pcap or pcapng files, rotating them by size
@@ -64,9 +66,9 @@ type WriterInterface struct {
 // flushes and closes. A FileWriter is not safe for concurrent use.
 type FileWriter struct {
 	cfg    WriterConfig
-	ng     bool     // pcapng rather than pcap
-	link   LinkType // the single link type of a pcap file
-	base   string   // Path without its extension, for numbered names
+	ng     bool            // pcapng rather than pcap
+	link   packet.LinkType // the single link type of a pcap file
+	base   string          // Path without its extension, for numbered names
 	ext    string
 	rotate bool
 
@@ -236,7 +238,7 @@ func (w *FileWriter) recordSize(n int) int64 {
 // Write appends p to the current file, starting a new file first when the
 // rotation settings say so. p.Interface selects the interface, whose link
 // type must be p.LinkType.
-func (w *FileWriter) Write(p *Packet) error {
+func (w *FileWriter) Write(p *packet.Packet) error {
 	if w.err != nil {
 		return w.err
 	}

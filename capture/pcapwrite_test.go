@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 )
@@ -22,11 +24,11 @@ var writerEpoch = time.Date(2026, 11, 23, 12, 0, 0, 123456789, time.UTC)
 // writerPacket returns packet i: its sequence number in the first four
 // bytes, a size between 60 and about 1500 bytes, a timestamp i*step after
 // writerEpoch, and interface i%ifaces.
-func writerPacket(i int, step time.Duration, ifaces []WriterInterface) Packet {
+func writerPacket(i int, step time.Duration, ifaces []WriterInterface) packet.Packet {
 	data := make([]byte, 60+(i*397)%1450)
 	binary.BigEndian.PutUint32(data, uint32(i))
 	ifc := i % len(ifaces)
-	return Packet{
+	return packet.Packet{
 		Time:      writerEpoch.Add(time.Duration(i) * step),
 		LinkType:  ifaces[ifc].LinkType,
 		Data:      data,
@@ -115,7 +117,7 @@ func checkSequence(t *testing.T, files []string, first, n int, step time.Duratio
 				t.Fatalf("%s: %d interfaces, want %d", path, len(ifs), len(ifaces))
 			}
 			for i, ifc := range ifs {
-				if ifc.Name != ifaces[i].Name || LinkType(ifc.LinkType) != ifaces[i].LinkType {
+				if ifc.Name != ifaces[i].Name || packet.LinkType(ifc.LinkType) != ifaces[i].LinkType {
 					t.Errorf("%s: interface %d is %q/%d, want %q/%d", path, i, ifc.Name, ifc.LinkType, ifaces[i].Name, ifaces[i].LinkType)
 				}
 			}
@@ -125,7 +127,7 @@ func checkSequence(t *testing.T, files []string, first, n int, step time.Duratio
 			if got.seq != uint32(next) || !got.time.Equal(want.Time) || got.size != len(want.Data) || got.length != want.Length {
 				t.Fatalf("%s: packet %+v, want seq %d time %v size %d length %d", path, got, next, want.Time, len(want.Data), want.Length)
 			}
-			if ifs != nil && (got.iface != want.Interface || LinkType(got.link) != want.LinkType) {
+			if ifs != nil && (got.iface != want.Interface || packet.LinkType(got.link) != want.LinkType) {
 				t.Fatalf("%s: packet %d on interface %d link %d, want %d link %d", path, next, got.iface, got.link, want.Interface, want.LinkType)
 			}
 			next++
@@ -156,7 +158,7 @@ func writeAll(t *testing.T, w *FileWriter, n int, step time.Duration, ifaces []W
 	}
 }
 
-var twoInterfaces = []WriterInterface{{"eth0", LinkEthernet}, {"wg0", LinkRaw}}
+var twoInterfaces = []WriterInterface{{"eth0", packet.LinkEthernet}, {"wg0", packet.LinkRaw}}
 
 func TestFileWriterRotateBySize(t *testing.T) {
 	for _, ext := range []string{".pcapng", ".pcap"} {
@@ -303,7 +305,7 @@ func TestFileWriterNoRotation(t *testing.T) {
 		t.Error("a packet on an undeclared interface was written")
 	}
 	p = writerPacket(10, time.Second, twoInterfaces)
-	p.LinkType = LinkSLL
+	p.LinkType = packet.LinkSLL
 	if err := w.Write(&p); err == nil {
 		t.Error("a packet with another link type than its interface's was written")
 	}
@@ -339,8 +341,8 @@ func TestFileWriterNoRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.LinkType() != layers.LinkType(LinkRaw) {
-		t.Errorf("empty pcap has link type %d, want %d", r.LinkType(), LinkRaw)
+	if r.LinkType() != layers.LinkType(packet.LinkRaw) {
+		t.Errorf("empty pcap has link type %d, want %d", r.LinkType(), packet.LinkRaw)
 	}
 }
 
@@ -396,7 +398,7 @@ func TestFileWriterReadByCaptureSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	var p Packet
+	var p packet.Packet
 	for i := 0; ; i++ {
 		err := src.Next(&p)
 		if err == io.EOF {

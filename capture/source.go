@@ -8,6 +8,8 @@ import (
 	"os"
 	"sync/atomic"
 
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
@@ -22,7 +24,7 @@ import (
 // until the next call to Next on the same Source and must be copied by anyone
 // who keeps it.
 type Source interface {
-	Next(p *Packet) error
+	Next(p *packet.Packet) error
 	Close() error
 }
 
@@ -116,7 +118,7 @@ type fileSource struct {
 	decomp io.Closer // the decompressor, if any
 	pcap   *pcapgo.Reader
 	ng     *pcapgo.NgReader
-	link   LinkType // link type of a pcap file (pcapng has one per interface)
+	link   packet.LinkType // link type of a pcap file (pcapng has one per interface)
 	total  int64
 	err    error // sticky: once set, every Next returns it
 }
@@ -173,7 +175,7 @@ func open(r io.Reader, file io.Closer, size int64) (*fileSource, error) {
 			return nil, fmt.Errorf("pcap header: %w", classify(err))
 		}
 		s.pcap = pr
-		s.link = LinkType(pr.LinkType())
+		s.link = packet.LinkType(pr.LinkType())
 	case isPcapngMagic(magic):
 		nr, err := pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
 		if err != nil {
@@ -219,11 +221,11 @@ func (s *fileSource) closeDecomp() {
 
 // Next implements Source. A record cut short by the end of the file yields
 // an error wrapping ErrTruncatedFile. Errors are sticky.
-func (s *fileSource) Next(p *Packet) error {
+func (s *fileSource) Next(p *packet.Packet) error {
 	if s.err != nil {
 		return s.err
 	}
-	var lt LinkType
+	var lt packet.LinkType
 	var data []byte
 	var err error
 	if s.pcap != nil {
@@ -242,7 +244,7 @@ func (s *fileSource) Next(p *Packet) error {
 			err = classify(err)
 		}
 		s.err = err
-		*p = Packet{}
+		*p = packet.Packet{}
 		return err
 	}
 	p.LinkType = lt
@@ -253,16 +255,16 @@ func (s *fileSource) Next(p *Packet) error {
 // ngLinkType returns the link type of the interface a pcapng packet was
 // captured on: pcapgo reports it as ancillary data when WantMixedLinkType is
 // set.
-func (s *fileSource) ngLinkType(ci *gopacket.CaptureInfo) LinkType {
+func (s *fileSource) ngLinkType(ci *gopacket.CaptureInfo) packet.LinkType {
 	if len(ci.AncillaryData) > 0 {
 		if lt, ok := ci.AncillaryData[0].(layers.LinkType); ok {
-			return LinkType(lt)
+			return packet.LinkType(lt)
 		}
 	}
 	if iface, err := s.ng.Interface(ci.InterfaceIndex); err == nil {
-		return LinkType(iface.LinkType)
+		return packet.LinkType(iface.LinkType)
 	}
-	return LinkEthernet
+	return packet.LinkEthernet
 }
 
 // Progress implements Progress.

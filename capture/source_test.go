@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
@@ -24,17 +26,17 @@ type testPacket struct {
 	time time.Time
 	data []byte
 	wire int // length on the wire; 0 means len(data)
-	link LinkType
+	link packet.LinkType
 }
 
 // testPackets returns n distinct frames one millisecond apart, with
 // nanosecond parts so timestamp resolution matters.
-func testPackets(tb testing.TB, n int, link LinkType) []testPacket {
+func testPackets(tb testing.TB, n int, link packet.LinkType) []testPacket {
 	var out []testPacket
 	for i := range n {
 		payload := fmt.Appendf(nil, "OPTIONS sip:%d@example.com SIP/2.0\r\nContent-Length: 0\r\n\r\n", i)
 		var b []byte
-		if link == LinkRaw {
+		if link == packet.LinkRaw {
 			b = frame(tb, udp4(v4A, v4B, sipPort, sipPort, payload))
 		} else {
 			b = frame(tb, eth(layers.EthernetTypeIPv4), udp4(v4A, v4B, sipPort, sipPort, payload))
@@ -46,7 +48,7 @@ func testPackets(tb testing.TB, n int, link LinkType) []testPacket {
 
 // writePcap writes a classic pcap file in the given byte order and
 // resolution, by hand so that both byte orders are covered.
-func writePcap(order binary.AppendByteOrder, nanos bool, link LinkType, pkts []testPacket) []byte {
+func writePcap(order binary.AppendByteOrder, nanos bool, link packet.LinkType, pkts []testPacket) []byte {
 	var b []byte
 	magic := uint32(0xa1b2c3d4)
 	if nanos {
@@ -81,7 +83,7 @@ func writePcap(order binary.AppendByteOrder, nanos bool, link LinkType, pkts []t
 // type, in order of first use.
 func writePcapng(tb testing.TB, pkts []testPacket) []byte {
 	var buf bytes.Buffer
-	ids := map[LinkType]int{}
+	ids := map[packet.LinkType]int{}
 	var w *pcapgo.NgWriter
 	for _, p := range pkts {
 		id, ok := ids[p.link]
@@ -147,10 +149,10 @@ func writeFile(tb testing.TB, name string, b []byte) string {
 
 // readAll reads a Source to its end, copying packets, and returns them with
 // the error that ended it (nil for io.EOF).
-func readAll(src Source) ([]Packet, error) {
-	var out []Packet
+func readAll(src Source) ([]packet.Packet, error) {
+	var out []packet.Packet
 	for {
-		var p Packet
+		var p packet.Packet
 		err := src.Next(&p)
 		if err == io.EOF {
 			return out, nil
@@ -164,7 +166,7 @@ func readAll(src Source) ([]Packet, error) {
 }
 
 // samePackets compares what a source gave with what was written.
-func samePackets(tb testing.TB, got []Packet, want []testPacket, res time.Duration) {
+func samePackets(tb testing.TB, got []packet.Packet, want []testPacket, res time.Duration) {
 	tb.Helper()
 	if len(got) != len(want) {
 		tb.Fatalf("got %d packets, want %d", len(got), len(want))
@@ -191,8 +193,8 @@ func samePackets(tb testing.TB, got []Packet, want []testPacket, res time.Durati
 }
 
 func TestOpenFileFormats(t *testing.T) {
-	pkts := testPackets(t, 5, LinkEthernet)
-	mixed := append(testPackets(t, 3, LinkEthernet), testPackets(t, 3, LinkRaw)...)
+	pkts := testPackets(t, 5, packet.LinkEthernet)
+	mixed := append(testPackets(t, 3, packet.LinkEthernet), testPackets(t, 3, packet.LinkRaw)...)
 	mixed[1], mixed[4] = mixed[4], mixed[1]
 	pcapng := writePcapng(t, mixed)
 	cases := []struct {
@@ -201,16 +203,16 @@ func TestOpenFileFormats(t *testing.T) {
 		want []testPacket
 		res  time.Duration
 	}{
-		{"pcap/le/us", writePcap(binary.LittleEndian, false, LinkEthernet, pkts), pkts, time.Microsecond},
-		{"pcap/be/us", writePcap(binary.BigEndian, false, LinkEthernet, pkts), pkts, time.Microsecond},
-		{"pcap/le/ns", writePcap(binary.LittleEndian, true, LinkEthernet, pkts), pkts, time.Nanosecond},
-		{"pcap/be/ns", writePcap(binary.BigEndian, true, LinkEthernet, pkts), pkts, time.Nanosecond},
+		{"pcap/le/us", writePcap(binary.LittleEndian, false, packet.LinkEthernet, pkts), pkts, time.Microsecond},
+		{"pcap/be/us", writePcap(binary.BigEndian, false, packet.LinkEthernet, pkts), pkts, time.Microsecond},
+		{"pcap/le/ns", writePcap(binary.LittleEndian, true, packet.LinkEthernet, pkts), pkts, time.Nanosecond},
+		{"pcap/be/ns", writePcap(binary.BigEndian, true, packet.LinkEthernet, pkts), pkts, time.Nanosecond},
 		{"pcapng/two-link-types", pcapng, mixed, time.Nanosecond},
-		{"pcap.gz", gzipped(t, writePcap(binary.LittleEndian, false, LinkEthernet, pkts)), pkts, time.Microsecond},
-		{"pcap.zst", zstded(t, writePcap(binary.BigEndian, true, LinkEthernet, pkts)), pkts, time.Nanosecond},
+		{"pcap.gz", gzipped(t, writePcap(binary.LittleEndian, false, packet.LinkEthernet, pkts)), pkts, time.Microsecond},
+		{"pcap.zst", zstded(t, writePcap(binary.BigEndian, true, packet.LinkEthernet, pkts)), pkts, time.Nanosecond},
 		{"pcapng.gz", gzipped(t, pcapng), mixed, time.Nanosecond},
 		{"pcapng.zst", zstded(t, pcapng), mixed, time.Nanosecond},
-		{"pcap/empty", writePcap(binary.LittleEndian, false, LinkEthernet, nil), nil, time.Microsecond},
+		{"pcap/empty", writePcap(binary.LittleEndian, false, packet.LinkEthernet, nil), nil, time.Microsecond},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -232,7 +234,7 @@ func TestOpenFileFormats(t *testing.T) {
 			if err := src.Close(); err != nil {
 				t.Error(err)
 			}
-			if err := src.Next(&Packet{}); err == nil {
+			if err := src.Next(&packet.Packet{}); err == nil {
 				t.Errorf("Next after Close = %v", err)
 			}
 		})
@@ -241,7 +243,7 @@ func TestOpenFileFormats(t *testing.T) {
 
 // TestPcapngInterfaces checks that the interface index is kept.
 func TestPcapngInterfaces(t *testing.T) {
-	pkts := append(testPackets(t, 2, LinkEthernet), testPackets(t, 2, LinkRaw)...)
+	pkts := append(testPackets(t, 2, packet.LinkEthernet), testPackets(t, 2, packet.LinkRaw)...)
 	src, err := NewSource(bytes.NewReader(writePcapng(t, pkts)))
 	if err != nil {
 		t.Fatal(err)
@@ -259,8 +261,8 @@ func TestPcapngInterfaces(t *testing.T) {
 
 // TestNewSourcePipe reads from a pipe, as from standard input.
 func TestNewSourcePipe(t *testing.T) {
-	pkts := testPackets(t, 20, LinkEthernet)
-	file := gzipped(t, writePcap(binary.LittleEndian, true, LinkEthernet, pkts))
+	pkts := testPackets(t, 20, packet.LinkEthernet)
+	file := gzipped(t, writePcap(binary.LittleEndian, true, packet.LinkEthernet, pkts))
 	pr, pw := io.Pipe()
 	go func() {
 		// Dribble the file in small writes.
@@ -289,10 +291,10 @@ func TestNewSourcePipe(t *testing.T) {
 }
 
 func TestOpenFileTruncated(t *testing.T) {
-	pkts := testPackets(t, 4, LinkEthernet)
-	pcap := writePcap(binary.LittleEndian, false, LinkEthernet, pkts)
-	long := testPackets(t, 20000, LinkEthernet)
-	longPcap := writePcap(binary.LittleEndian, false, LinkEthernet, long)
+	pkts := testPackets(t, 4, packet.LinkEthernet)
+	pcap := writePcap(binary.LittleEndian, false, packet.LinkEthernet, pkts)
+	long := testPackets(t, 20000, packet.LinkEthernet)
+	longPcap := writePcap(binary.LittleEndian, false, packet.LinkEthernet, long)
 	pcapng := writePcapng(t, pkts)
 	recLen := 16 + len(pkts[3].data)
 	cases := []struct {
@@ -345,7 +347,7 @@ func TestOpenFileTruncated(t *testing.T) {
 				}
 			}
 			samePackets(t, got, want[:len(got)], res)
-			if err2 := src.Next(&Packet{}); err2 != err {
+			if err2 := src.Next(&packet.Packet{}); err2 != err {
 				t.Errorf("error not sticky: %v then %v", err, err2)
 			}
 		})
@@ -377,19 +379,19 @@ func TestOpenFileNotCapture(t *testing.T) {
 
 // TestSourceNoAlloc checks that reading a file allocates nothing per packet.
 func TestSourceNoAlloc(t *testing.T) {
-	pkts := testPackets(t, 1, LinkEthernet)
+	pkts := testPackets(t, 1, packet.LinkEthernet)
 	for range 12 {
 		pkts = append(pkts, pkts...)
 	}
 	for name, file := range map[string][]byte{
-		"pcap":   writePcap(binary.LittleEndian, false, LinkEthernet, pkts),
+		"pcap":   writePcap(binary.LittleEndian, false, packet.LinkEthernet, pkts),
 		"pcapng": writePcapng(t, pkts),
 	} {
 		src, err := NewSource(bytes.NewReader(file))
 		if err != nil {
 			t.Fatal(err)
 		}
-		var p Packet
+		var p packet.Packet
 		src.Next(&p) // sizes the buffer
 		if n := testing.AllocsPerRun(1000, func() {
 			if err := src.Next(&p); err != nil {
@@ -410,7 +412,7 @@ type sliceSource struct {
 	err    error // returned after the packets instead of io.EOF
 }
 
-func (s *sliceSource) Next(p *Packet) error {
+func (s *sliceSource) Next(p *packet.Packet) error {
 	if len(s.pkts) == 0 {
 		if s.err != nil {
 			err := s.err
@@ -422,7 +424,7 @@ func (s *sliceSource) Next(p *Packet) error {
 	q := s.pkts[0]
 	s.pkts = s.pkts[1:]
 	s.buf = append(s.buf[:0], q.data...)
-	*p = Packet{Time: q.time, LinkType: q.link, Data: s.buf, Length: len(s.buf)}
+	*p = packet.Packet{Time: q.time, LinkType: q.link, Data: s.buf, Length: len(s.buf)}
 	return nil
 }
 
@@ -445,7 +447,7 @@ func TestMerge(t *testing.T) {
 	m := Merge(a, empty, b, c)
 	var got []string
 	for {
-		var p Packet
+		var p packet.Packet
 		err := m.Next(&p)
 		if err == io.EOF {
 			break
@@ -475,7 +477,7 @@ func TestMergeError(t *testing.T) {
 	var got []string
 	var errs int
 	for {
-		var p Packet
+		var p packet.Packet
 		err := m.Next(&p)
 		if err == io.EOF {
 			break
@@ -496,7 +498,7 @@ func TestMergeError(t *testing.T) {
 
 // TestMergeFiles merges two real files and checks order and progress.
 func TestMergeFiles(t *testing.T) {
-	all := testPackets(t, 10, LinkEthernet)
+	all := testPackets(t, 10, packet.LinkEthernet)
 	var even, odd []testPacket
 	for i, p := range all {
 		if i%2 == 0 {
@@ -505,7 +507,7 @@ func TestMergeFiles(t *testing.T) {
 			odd = append(odd, p)
 		}
 	}
-	f1 := writeFile(t, "even.pcap", writePcap(binary.LittleEndian, true, LinkEthernet, even))
+	f1 := writeFile(t, "even.pcap", writePcap(binary.LittleEndian, true, packet.LinkEthernet, even))
 	f2 := writeFile(t, "odd.pcapng", writePcapng(t, odd))
 	s1, err := OpenFile(f1)
 	if err != nil {
@@ -538,7 +540,7 @@ func TestMergeNoAlloc(t *testing.T) {
 		return s
 	}
 	m := Merge(many(), many(), many())
-	var p Packet
+	var p packet.Packet
 	m.Next(&p)
 	if n := testing.AllocsPerRun(1000, func() { m.Next(&p) }); n != 0 {
 		t.Errorf("%.1f allocations per packet", n)

@@ -4,7 +4,8 @@ import (
 	"hash/maphash"
 	"time"
 
-	"github.com/sipwatch/sipwatch/capture"
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/sipwatch/sipwatch/parse"
 )
 
@@ -47,7 +48,7 @@ type Counter struct {
 	byMethod   []*[numCodes]uint64 // by CSeq method index, allocated on first use
 	retransReq uint64
 	retransRsp uint64
-	transports [capture.NumTransports]uint64
+	transports [packet.NumTransports]uint64
 	tunneled   uint64
 	malformed  uint64 // counted messages that carried a defect (e.g. body shorter than Content-Length)
 	badSIP     uint64 // payloads that looked like SIP but whose message could not be parsed
@@ -78,7 +79,7 @@ func NewCounter(cfg Config) *Counter {
 // Add counts one parsed message that arrived in payload p. defect is the
 // error Parse returned for a message whose start line was still valid
 // (tshark counts such messages too); it is nil for a clean message.
-func (c *Counter) Add(p *capture.Payload, m *parse.Message, defect error) {
+func (c *Counter) Add(p *packet.Payload, m *parse.Message, defect error) {
 	if m.IsRequest && len(m.MethodName) == 0 || !m.IsRequest && (m.StatusCode < 100 || m.StatusCode > 699) {
 		c.badSIP++
 		return
@@ -90,7 +91,7 @@ func (c *Counter) Add(p *capture.Payload, m *parse.Message, defect error) {
 	if p.Time.After(c.last) {
 		c.last = p.Time
 	}
-	if p.Transport < capture.NumTransports {
+	if p.Transport < packet.NumTransports {
 		c.transports[p.Transport]++
 	}
 	if p.Tunneled {
@@ -110,7 +111,7 @@ func (c *Counter) Add(p *capture.Payload, m *parse.Message, defect error) {
 		callID = maphash.Bytes(c.seed, m.CallID)
 	}
 
-	if p.Transport == capture.TransportUDP && m.CSeqValid && len(m.CallID) > 0 {
+	if p.Transport == packet.TransportUDP && m.CSeqValid && len(m.CallID) > 0 {
 		if c.resend.check(now, p.Src, p.Dst, m, cseqMethod) {
 			if m.IsRequest {
 				c.retransReq++

@@ -5,8 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/google/go-cmp/cmp"
-	"github.com/sipwatch/sipwatch/capture"
 	"github.com/sipwatch/sipwatch/parse"
 )
 
@@ -24,14 +25,14 @@ type msg struct {
 	cseq     uint32
 	cseqM    string
 	callID   string
-	tr       capture.Transport
+	tr       packet.Transport
 	reason   string // Reason header
 	warning  string
 	retry    string
 	creds    bool // the request carries Authorization
 }
 
-func (m msg) build() (*capture.Payload, *parse.Message) {
+func (m msg) build() (*packet.Payload, *parse.Message) {
 	pm := &parse.Message{MaxForwards: -1, ContentLength: -1, Expires: -1}
 	if m.method != "" {
 		pm.IsRequest = true
@@ -58,7 +59,7 @@ func (m msg) build() (*capture.Payload, *parse.Message) {
 	if m.retry != "" {
 		pm.RetryAfter = []byte(m.retry)
 	}
-	return &capture.Payload{Time: t0, Src: m.from, Dst: m.to, Transport: m.tr}, pm
+	return &packet.Payload{Time: t0, Src: m.from, Dst: m.to, Transport: m.tr}, pm
 }
 
 func feed(c *Counter, flow []msg) {
@@ -104,8 +105,8 @@ func TestCounterRetransmissions(t *testing.T) {
 			{from: alice, to: proxy, method: "REGISTER", cseq: 2, cseqM: "REGISTER", callID: "r"},
 		}, 0, 0},
 		{"TCP is never checked", []msg{
-			{from: alice, to: proxy, method: "INVITE", cseq: 1, cseqM: "INVITE", callID: "a", tr: capture.TransportTCP},
-			{from: alice, to: proxy, method: "INVITE", cseq: 1, cseqM: "INVITE", callID: "a", tr: capture.TransportTCP},
+			{from: alice, to: proxy, method: "INVITE", cseq: 1, cseqM: "INVITE", callID: "a", tr: packet.TransportTCP},
+			{from: alice, to: proxy, method: "INVITE", cseq: 1, cseqM: "INVITE", callID: "a", tr: packet.TransportTCP},
 		}, 0, 0},
 		{"different calls do not mix", []msg{
 			{from: alice, to: proxy, method: "INVITE", cseq: 1, cseqM: "INVITE", callID: "a"},
@@ -137,7 +138,7 @@ func TestCounterCounts(t *testing.T) {
 		{from: alice, to: proxy, method: "FOO", cseq: 2, cseqM: "FOO", callID: "a"},
 		{from: proxy, to: alice, code: 501, cseq: 2, cseqM: "FOO", callID: "a"},
 		{from: proxy, to: alice, code: 200, callID: "nocseq"},
-		{from: alice, to: proxy, method: "OPTIONS", cseq: 3, cseqM: "OPTIONS", callID: "o", tr: capture.TransportWS},
+		{from: alice, to: proxy, method: "OPTIONS", cseq: 3, cseqM: "OPTIONS", callID: "o", tr: packet.TransportWS},
 	})
 	s := c.Snapshot()
 	want := Snapshot{
@@ -319,7 +320,7 @@ func TestCounterAddDoesNotAllocate(t *testing.T) {
 		{from: proxy, to: alice, code: 401, cseq: 2, cseqM: "REGISTER", callID: "r"},
 	}
 	type pm struct {
-		p *capture.Payload
+		p *packet.Payload
 		m *parse.Message
 	}
 	var built []pm

@@ -4,7 +4,8 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/sipwatch/sipwatch/capture"
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/sipwatch/sipwatch/parse"
 )
 
@@ -78,7 +79,7 @@ func newFailureTable(max int) *failureTable {
 	return &failureTable{rows: make(map[failureKey]*failure), max: max}
 }
 
-func (t *failureTable) add(p *capture.Payload, m *parse.Message, method int, ctx failureContext) {
+func (t *failureTable) add(p *packet.Payload, m *parse.Message, method int, ctx failureContext) {
 	k := failureKey{method: method, code: m.StatusCode}
 	f := t.rows[k]
 	if f == nil {
@@ -221,7 +222,7 @@ type sample struct {
 	viaCount    int
 }
 
-func (s *sample) set(p *capture.Payload, m *parse.Message) {
+func (s *sample) set(p *packet.Payload, m *parse.Message) {
 	s.src, s.dst = p.Src, p.Dst
 	s.maxForwards, s.viaCount = m.MaxForwards, m.ViaCount
 	s.put(sReasonPhrase, m.Reason)

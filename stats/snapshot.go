@@ -6,7 +6,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/sipwatch/sipwatch/capture"
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/sipwatch/sipwatch/explain"
 )
 
@@ -169,7 +170,7 @@ func (c *Counter) Snapshot() Snapshot {
 			}
 		}
 	}
-	for t := capture.Transport(0); t < capture.NumTransports; t++ {
+	for t := packet.Transport(0); t < packet.NumTransports; t++ {
 		if n := c.transports[t]; n > 0 {
 			s.Transports[t.String()] = n
 		}

@@ -1,7 +1,7 @@
 package track
 
 import (
-	"github.com/sipwatch/sipwatch/capture"
+	"github.com/sipwatch/sipwatch/packet"
 	"github.com/sipwatch/sipwatch/parse"
 )
 
@@ -109,7 +109,7 @@ func (t *Tracker) setState(c *call, s callState) {
 // a call, an INVITE with a To tag is a re-INVITE of an existing dialog
 // (RFC 3261 §14) and never a new call. cs and ok are the call table's
 // lookup of callKey; inviteRequest returns it as it stands afterwards.
-func (t *Tracker) inviteRequest(now int64, row *ivRow, p *capture.Payload, m *parse.Message, callKey, key uint64,
+func (t *Tracker) inviteRequest(now int64, row *ivRow, p *packet.Payload, m *parse.Message, callKey, key uint64,
 	cs int32, ok bool) (int32, bool) {
 	if len(m.To.Tag) > 0 {
 		if ok {
@@ -312,7 +312,7 @@ func (t *Tracker) sessionEnded(c *call) {
 // touchCall records a message of the call in slot s, after the message
 // was applied: it keeps the flow, and moves the call's deadline earlier
 // when the message ended a phase.
-func (t *Tracker) touchCall(s int32, now int64, p *capture.Payload, m *parse.Message, retrans bool) {
+func (t *Tracker) touchCall(s int32, now int64, p *packet.Payload, m *parse.Message, retrans bool) {
 	c := &t.calls.ents[s]
 	c.lastSeen = now
 	if f := t.flows.get(c.flow, c.flowGen); f != nil {
@@ -399,7 +399,7 @@ func (t *Tracker) evictCall() {
 }
 
 // wallNanos returns a payload's capture time in Unix nanoseconds.
-func wallNanos(p *capture.Payload) int64 {
+func wallNanos(p *packet.Payload) int64 {
 	if p.Time.IsZero() {
 		return 0
 	}

@@ -7,7 +7,7 @@
 //
 // The capture pipeline feeds a Tracker next to the stats.Counter:
 //
-//	capture.Payload → parse.Message → Tracker.Add → Snapshot → TUI, exports
+//	packet.Payload → parse.Message → Tracker.Add → Snapshot → TUI, exports
 //
 // Add matches each message to its transaction (RFC 3261 §17: top Via
 // branch and CSeq method, with the RFC 2543 fallback), its call (Call-ID

@@ -6,7 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sipwatch/sipwatch/capture"
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/sipwatch/sipwatch/internal/pcapgen"
 	"github.com/sipwatch/sipwatch/parse"
 )
@@ -26,7 +27,7 @@ func (e *e2e) send(t *testing.T, gap time.Duration, msgs ...*pcapgen.Message) {
 	for _, m := range msgs {
 		data = m.AppendTo(data)
 	}
-	p := &capture.Payload{Time: e.now, Src: msgs[0].Src, Dst: msgs[0].Dst, Data: data}
+	p := &packet.Payload{Time: e.now, Src: msgs[0].Src, Dst: msgs[0].Dst, Data: data}
 	for b := data; len(b) > 0; {
 		err := parse.Parse(b, &e.msg)
 		if !e.msg.StartLineOK() {

@@ -3,7 +3,8 @@ package track
 import (
 	"bytes"
 
-	"github.com/sipwatch/sipwatch/capture"
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/sipwatch/sipwatch/parse"
 )
 
@@ -100,7 +101,7 @@ func (r *flowRing) get(i int32, gen uint32) *flow {
 }
 
 // record appends one message to f.
-func (r *flowRing) record(f *flow, wall int64, src, dst addr, p *capture.Payload, m *parse.Message, retrans bool) {
+func (r *flowRing) record(f *flow, wall int64, src, dst addr, p *packet.Payload, m *parse.Message, retrans bool) {
 	if src != f.lastSrc || dst != f.lastDst {
 		f.lastSrc, f.lastDst = src, dst
 		f.addPeer(src.host())
@@ -166,7 +167,7 @@ func (f *flow) addPeer(a addr) {
 // (or the empty line after the headers) where it ends. When the slices do
 // not alias the payload (a Message built by hand), the whole payload is
 // taken.
-func rawMessage(p *capture.Payload, m *parse.Message) []byte {
+func rawMessage(p *packet.Payload, m *parse.Message) []byte {
 	data := p.Data
 	start := m.Version
 	if m.IsRequest && len(m.MethodName) > 0 {

@@ -8,7 +8,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/sipwatch/sipwatch/capture"
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/sipwatch/sipwatch/parse"
 )
 
@@ -41,7 +42,7 @@ type msg struct {
 	server   string
 }
 
-func (m msg) build() (*capture.Payload, *parse.Message) {
+func (m msg) build() (*packet.Payload, *parse.Message) {
 	pm := &parse.Message{MaxForwards: 70, ContentLength: 0, Expires: -1, Version: []byte("SIP/2.0")}
 	var start string
 	if m.method != "" {
@@ -114,7 +115,7 @@ func (m msg) build() (*capture.Payload, *parse.Message) {
 	raw := fmt.Sprintf("%s\r\nVia: SIP/2.0/UDP %s;branch=%s\r\nCall-ID: %s\r\nCSeq: %d %s\r\n\r\n",
 		start, sentBy, m.branch, m.callID, m.cseq, cm)
 	pm.Len = len(raw)
-	p := &capture.Payload{Time: t0.Add(time.Duration(m.at * float64(time.Second))), Src: m.from, Dst: m.to, Data: []byte(raw)}
+	p := &packet.Payload{Time: t0.Add(time.Duration(m.at * float64(time.Second))), Src: m.from, Dst: m.to, Data: []byte(raw)}
 	return p, pm
 }
 

@@ -6,7 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sipwatch/sipwatch/capture"
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/sipwatch/sipwatch/parse"
 )
 
@@ -14,7 +15,7 @@ import (
 var raceEnabled bool
 
 type built struct {
-	p *capture.Payload
+	p *packet.Payload
 	m *parse.Message
 }
 

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/sipwatch/sipwatch/capture"
 	"github.com/sipwatch/sipwatch/parse"
 )
@@ -18,7 +20,7 @@ import (
 // replayMsg is one parsed SIP message of the benchmark capture, with its
 // own copy of the payload so that the message's slices stay valid.
 type replayMsg struct {
-	p    capture.Payload
+	p    packet.Payload
 	m    parse.Message
 	base time.Time
 }
@@ -58,7 +60,7 @@ func replayCapture(tb testing.TB) []replayMsg {
 			replayErr = err
 			return
 		}
-		dec := capture.NewDecoder(capture.Config{}, func(pl *capture.Payload) {
+		dec := capture.NewDecoder(capture.Config{}, func(pl *packet.Payload) {
 			buf := bytes.Clone(pl.Data)
 			for len(buf) > 0 {
 				rm := replayMsg{p: *pl, base: pl.Time}
@@ -78,7 +80,7 @@ func replayCapture(tb testing.TB) []replayMsg {
 				}
 			}
 		})
-		var pkt capture.Packet
+		var pkt packet.Packet
 		for {
 			if err := src.Next(&pkt); err != nil {
 				if !errors.Is(err, io.EOF) {
@@ -104,7 +106,7 @@ func replayCapture(tb testing.TB) []replayMsg {
 // payload is read.
 func replay(tr *Tracker, msgs []replayMsg, shift time.Duration) {
 	var next time.Time
-	var pl capture.Payload
+	var pl packet.Payload
 	var m parse.Message
 	for i := range msgs {
 		rm := &msgs[i]

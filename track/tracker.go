@@ -6,7 +6,8 @@ import (
 	"hash/maphash"
 	"time"
 
-	"github.com/sipwatch/sipwatch/capture"
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/sipwatch/sipwatch/parse"
 )
 
@@ -64,7 +65,7 @@ func New(cfg Config) *Tracker {
 
 // Add feeds one parsed SIP message that arrived in payload p. The slices of
 // p and m are only read during the call; whatever is kept is copied.
-func (t *Tracker) Add(p *capture.Payload, m *parse.Message) {
+func (t *Tracker) Add(p *packet.Payload, m *parse.Message) {
 	now := t.clk.advance(p.Time)
 	t.now = now
 	t.expire(now)
@@ -188,7 +189,7 @@ func (t *Tracker) txnKey(m *parse.Message, method parse.Method, callKey uint64) 
 }
 
 // request handles a valid request.
-func (t *Tracker) request(now int64, row *ivRow, p *capture.Payload, m *parse.Message) {
+func (t *Tracker) request(now int64, row *ivRow, p *packet.Payload, m *parse.Message) {
 	callKey := t.hash(m.CallID)
 	key := t.txnKey(m, m.Method, callKey)
 	if m.Method == parse.ACK {
@@ -256,7 +257,7 @@ func (t *Tracker) request(now int64, row *ivRow, p *capture.Payload, m *parse.Me
 }
 
 // response handles a valid response.
-func (t *Tracker) response(now int64, p *capture.Payload, m *parse.Message) {
+func (t *Tracker) response(now int64, p *packet.Payload, m *parse.Message) {
 	callKey := t.hash(m.CallID)
 	key := t.txnKey(m, m.CSeqMethod, callKey)
 	code := m.StatusCode

@@ -1,7 +1,7 @@
 package track
 
 import (
-	"github.com/sipwatch/sipwatch/capture"
+	"github.com/sipwatch/sipwatch/packet"
 	"github.com/sipwatch/sipwatch/parse"
 )
 
@@ -74,7 +74,7 @@ type txnCounters struct {
 
 // newTxn creates the transaction of a new request.
 // It returns the transaction's slot.
-func (t *Tracker) newTxn(key, callKey uint64, now int64, p *capture.Payload, m *parse.Message) int32 {
+func (t *Tracker) newTxn(key, callKey uint64, now int64, p *packet.Payload, m *parse.Message) int32 {
 	if t.txns.full() {
 		t.evictTxn()
 	}
@@ -125,7 +125,7 @@ func (t *Tracker) callOfTxn(s int32, callKey uint64) (int32, bool) {
 // is a retransmission: a final response with the same code as the final
 // already seen (provisional responses are never counted as resent, as in
 // tshark).
-func (t *Tracker) txnResponse(now int64, key uint64, tx *txn, p *capture.Payload, m *parse.Message) bool {
+func (t *Tracker) txnResponse(now int64, key uint64, tx *txn, p *packet.Payload, m *parse.Message) bool {
 	mc := &t.tx.byMethod[tx.method]
 	code := m.StatusCode
 	if code < 200 {

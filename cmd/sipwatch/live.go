@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/sipwatch/sipwatch/capture"
 	"github.com/sipwatch/sipwatch/capture/bpf"
 	"github.com/sipwatch/sipwatch/stats"
@@ -357,7 +359,7 @@ func runLive(ctx context.Context, ls *liveSettings, format string, showProgress 
 // collected in down while the capture goes on with the others; err is
 // another read error or a write error, which ends the capture.
 func (p *pipeline) live(src capture.Source, w *capture.FileWriter, limit uint64, prog *progress) (down []error, err error) {
-	var pkt capture.Packet
+	var pkt packet.Packet
 	var flushed time.Time
 	for {
 		err := src.Next(&pkt)

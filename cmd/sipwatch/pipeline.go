@@ -6,6 +6,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/sipwatch/sipwatch/capture"
 	"github.com/sipwatch/sipwatch/parse"
 	"github.com/sipwatch/sipwatch/stats"
@@ -36,7 +38,7 @@ func newPipeline(cc capture.Config, sc stats.Config) *pipeline {
 
 // packet feeds one captured frame through the pipeline and lets the
 // tracker's timers advance with the capture clock.
-func (p *pipeline) packet(pkt *capture.Packet) {
+func (p *pipeline) packet(pkt *packet.Packet) {
 	p.dec.Decode(pkt)
 	if pkt.Time.After(p.last) {
 		p.last = pkt.Time
@@ -63,7 +65,7 @@ func (p *pipeline) countsOnly() { p.tracker = nil }
 // payload parses every SIP message in one payload and counts it. A UDP
 // datagram may hold several messages framed by Content-Length; a TCP or
 // WebSocket payload holds exactly one.
-func (p *pipeline) payload(pl *capture.Payload) {
+func (p *pipeline) payload(pl *packet.Payload) {
 	data := pl.Data
 	for len(data) > 0 {
 		err := parse.Parse(data, &p.msg)
@@ -98,7 +100,7 @@ func skipCRLF(b []byte) []byte {
 // the input, an error, or ctx is done. tick is called every few thousand
 // packets (for progress display); it may be nil.
 func (p *pipeline) replay(ctx context.Context, src capture.Source, tick func()) error {
-	var pkt capture.Packet
+	var pkt packet.Packet
 	for i := 0; ; i++ {
 		if i&4095 == 0 {
 			if err := ctx.Err(); err != nil {

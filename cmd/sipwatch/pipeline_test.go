@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/sipwatch/sipwatch/capture"
 	"github.com/sipwatch/sipwatch/stats"
 )
@@ -60,7 +62,7 @@ func TestHotPathDoesNotAllocate(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := newPipeline(capture.Config{}, stats.Config{ResendEntries: 4096, CallHints: 4096})
-	var pkt capture.Packet
+	var pkt packet.Packet
 	step := func() {
 		if err := src.Next(&pkt); err != nil {
 			t.Fatal(err)

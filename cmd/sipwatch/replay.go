@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sipwatch/sipwatch/packet"
+
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sipwatch/sipwatch/capture"
@@ -251,7 +253,7 @@ func (f *replayFeed) run(ctx context.Context) {
 // replay feeds the packets through the pipeline, pacing them when a speed
 // is set, and publishes frames as it goes.
 func (f *replayFeed) replay(ctx context.Context) error {
-	var pkt capture.Packet
+	var pkt packet.Packet
 	for i := 0; ; i++ {
 		if i&255 == 0 {
 			if err := ctx.Err(); err != nil {

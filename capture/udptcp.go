@@ -3,6 +3,8 @@ package capture
 import (
 	"net/netip"
 
+	"github.com/sipwatch/sipwatch/packet"
+
 	"github.com/sipwatch/sipwatch/capture/stream"
 	"github.com/sipwatch/sipwatch/parse"
 )
@@ -62,11 +64,11 @@ func (d *Decoder) udp(src, dst netip.Addr, b []byte, depth int) {
 		return
 	}
 	d.sip = true
-	d.out = Payload{
+	d.out = packet.Payload{
 		Time:      d.now,
 		Src:       netip.AddrPortFrom(src, sport),
 		Dst:       netip.AddrPortFrom(dst, dport),
-		Transport: TransportUDP,
+		Transport: packet.TransportUDP,
 		Tunneled:  d.tunneled,
 		Data:      b,
 	}
