@@ -56,5 +56,3 @@ func (t *methodTable) name(i int) string {
 	return "OTHER"
 }
 
-// len returns one past the highest index in use.
-func (t *methodTable) len() int { return parse.NumMethods + len(t.names) }

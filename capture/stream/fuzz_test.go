@@ -13,10 +13,10 @@ import (
 // fuzzDir is one direction driven by FuzzAssembler: its true byte stream,
 // its ISN and how far the "sender" has got.
 type fuzzDir struct {
-	src, dst key
-	content  []byte
-	isn      uint32
-	cur      int
+	src     key
+	content []byte
+	isn     uint32
+	cur     int
 }
 
 // fuzzContents returns realistic byte streams for four directions: a SIP

@@ -99,10 +99,10 @@ func TestReplayFeed(t *testing.T) {
 // feed still answers while it waits.
 func TestReplayFeedHeld(t *testing.T) {
 	feed, _ := startFeed(t, 0, true, demoCapture)
-	fr := waitFrame(t, feed, 2*time.Second, "held", func(fr *tui.Frame) bool { return fr.Held })
+	waitFrame(t, feed, 2*time.Second, "held", func(fr *tui.Frame) bool { return fr.Held })
 	time.Sleep(100 * time.Millisecond)
 	feed.Focus("x")
-	fr = waitFrame(t, feed, 2*time.Second, "answering while held", func(fr *tui.Frame) bool { return fr.FlowCallID == "x" })
+	fr := waitFrame(t, feed, 2*time.Second, "answering while held", func(fr *tui.Frame) bool { return fr.FlowCallID == "x" })
 	if fr.Stats.Packets != 0 || !fr.Held || fr.Done {
 		t.Fatalf("held replay read %d packets (held %v, done %v)", fr.Stats.Packets, fr.Held, fr.Done)
 	}
