@@ -52,6 +52,10 @@ type LiveConfig struct {
 	// PollTimeout is how often a waiting Next wakes up to notice Close;
 	// default 100ms. It bounds how long Close takes.
 	PollTimeout time.Duration
+	// ReturnIdle makes a waiting Next return ErrIdle after PollTimeout
+	// without a packet, instead of waiting on, so that its caller can do
+	// other work on a quiet line (publish, advance timers).
+	ReturnIdle bool
 
 	// Promiscuous also captures traffic not addressed to the host (a SPAN or
 	// mirror port). It does not apply to "any".

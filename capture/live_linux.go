@@ -73,6 +73,12 @@ type LiveSource struct {
 
 	mu     sync.Mutex // guards the sockets' lifetime against Stats
 	closed bool
+
+	// With LiveConfig.ReturnIdle, Next returns ErrIdle after pollTimeout
+	// without a packet (idleTimer serves the several-interface case).
+	idle        bool
+	pollTimeout time.Duration
+	idleTimer   *time.Timer
 }
 
 // liveHandle is one capture socket.
@@ -194,7 +200,11 @@ func OpenLive(cfg LiveConfig) (*LiveSource, error) {
 		}
 	}
 
-	s := &LiveSource{done: make(chan struct{})}
+	s := &LiveSource{done: make(chan struct{}), idle: cfg.ReturnIdle, pollTimeout: cfg.PollTimeout}
+	if s.idle {
+		s.idleTimer = time.NewTimer(cfg.PollTimeout)
+		s.idleTimer.Stop()
+	}
 	for i, t := range targets {
 		prog := cfg.Filter
 		if prog == nil {
@@ -411,6 +421,11 @@ func (s *LiveSource) Next(p *packet.Packet) error {
 			return io.EOF
 		default:
 		}
+		var idle <-chan time.Time
+		if s.idle {
+			s.idleTimer.Reset(s.pollTimeout)
+			idle = s.idleTimer.C
+		}
 		select {
 		case b := <-s.ready:
 			if b.err != nil {
@@ -422,6 +437,8 @@ func (s *LiveSource) Next(p *packet.Packet) error {
 			return nil
 		case <-s.done:
 			return io.EOF
+		case <-idle:
+			return ErrIdle
 		}
 	}
 	return io.EOF
@@ -435,7 +452,7 @@ func (s *LiveSource) nextSingle(p *packet.Packet) error {
 	}
 	h := s.handles[0]
 	err := s.read(h, h.buf, p)
-	if err != nil && err != io.EOF {
+	if err != nil && err != io.EOF && err != ErrIdle {
 		s.stopped = true
 	}
 	return err
@@ -485,6 +502,9 @@ func (s *LiveSource) read(h *liveHandle, dst []byte, p *packet.Packet) error {
 			*p = packet.Packet{Time: ci.Timestamp, LinkType: h.link, Data: dst[:n], Length: max(ci.Length, n), Interface: h.index}
 			return nil
 		case errors.Is(err, afpacket.ErrTimeout):
+			if s.idle && s.ready == nil {
+				return ErrIdle
+			}
 			continue
 		case errors.Is(err, afpacket.ErrPoll):
 			// A bound packet socket reports an error only when its device

@@ -287,5 +287,10 @@ func (s *fileSource) Close() error {
 	return nil
 }
 
+// ErrIdle is returned by a source's Next when no packet came within its
+// poll interval (a live source with LiveConfig.ReturnIdle). It ends
+// nothing: call Next again.
+var ErrIdle = errors.New("capture: no packet yet")
+
 // errClosed is returned by Next after Close.
 var errClosed = errors.New("capture source closed")

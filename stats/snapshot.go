@@ -38,29 +38,42 @@ type Retransmissions struct {
 }
 
 // CaptureStats is the health of the capture: what was read and what could
-// not be used.
+// not be used. It is the one list of capture-health counters: the JSON
+// object, the CSV rows, the text table and the console all walk its fields
+// in this order (Fields), so a new counter is one field here, with its JSON
+// name and, in the health tag, when it is shown:
+//
+//	always   the console's capture line shows it even when it is zero
+//	live     only for a live capture (the kernel's counters): left out of
+//	         tables and CSV of a replay, which have no kernel to ask
+//	(none)   shown in the table and CSV always, on the console when not zero
+//
+// The desc tag is what the text table calls it when the JSON name does not
+// say enough.
 type CaptureStats struct {
-	NotSIP            uint64 `json:"not_sip"`            // packets that carried no SIP
-	ParseErrors       uint64 `json:"parse_errors"`       // SIP-looking payloads that could not be parsed (not counted as messages)
-	Malformed         uint64 `json:"malformed"`          // counted messages with a defect (e.g. body shorter than Content-Length)
-	Truncated         uint64 `json:"truncated"`          // packets cut by the snap length
-	DecodeErrors      uint64 `json:"decode_errors"`      // packets whose headers were inconsistent
-	ReassemblyDropped uint64 `json:"reassembly_dropped"` // IP fragments and TCP stream gaps given up on
-	Encrypted         uint64 `json:"encrypted"`          // SIP over TLS (or DTLS) packets: counted, not readable
-	Keepalives        uint64 `json:"keepalives"`         // CRLF keep-alives (RFC 5626)
-	Tunneled          uint64 `json:"tunneled"`           // SIP messages that arrived inside a tunnel or PPPoE
-	Fragments         uint64 `json:"fragments"`          // IP fragments seen
-	TCPRetransmitted  uint64 `json:"tcp_retransmitted"`  // TCP segments whose bytes had already been delivered
-	ResendEvicted     uint64 `json:"resend_table_evicted"`
-	CallHintsEvicted  uint64 `json:"call_hints_evicted"`
-	FailureRowsFull   uint64 `json:"failure_rows_dropped"`
+	NotSIP            uint64 `json:"not_sip" health:"always" desc:"not SIP"`                     // packets that carried no SIP
+	ParseErrors       uint64 `json:"parse_errors" health:"always"`                               // SIP-looking payloads that could not be parsed (not counted as messages)
+	Malformed         uint64 `json:"malformed"`                                                  // counted messages with a defect (e.g. body shorter than Content-Length)
+	Truncated         uint64 `json:"truncated" health:"always"`                                  // packets cut by the snap length
+	DecodeErrors      uint64 `json:"decode_errors"`                                              // packets whose headers were inconsistent
+	ReassemblyDropped uint64 `json:"reassembly_dropped" health:"always" desc:"reassembly drops"` // IP fragments and TCP stream gaps given up on
+	Encrypted         uint64 `json:"encrypted"`                                                  // SIP over TLS (or DTLS) packets: counted, not readable
+	Keepalives        uint64 `json:"keepalives"`                                                 // CRLF keep-alives (RFC 5626)
+	Tunneled          uint64 `json:"tunneled"`                                                   // SIP messages that arrived inside a tunnel or PPPoE
+	Fragments         uint64 `json:"fragments"`                                                  // IP fragments seen
+	TCPRetransmitted  uint64 `json:"tcp_retransmitted" desc:"TCP retransmitted"`                 // TCP segments whose bytes had already been delivered
+	// The tables of the retransmission rule and of the failure context
+	// are bounded; these count what they had to let go.
+	ResendEvicted    uint64 `json:"resend_table_evicted" desc:"retransmission table evictions"`
+	CallHintsEvicted uint64 `json:"call_hints_evicted" desc:"call context evictions"`
+	FailureRowsFull  uint64 `json:"failure_rows_dropped" desc:"failure rows dropped (table full)"`
 
 	// KernelReceived and KernelDropped come from a live capture's sockets
 	// (zero when reading files): the packets that passed the kernel filter,
 	// dropped ones included, and those the kernel dropped because its
 	// capture ring was full. Any drop means the other counts are short.
-	KernelReceived uint64 `json:"kernel_received"`
-	KernelDropped  uint64 `json:"kernel_dropped"`
+	KernelReceived uint64 `json:"kernel_received" health:"live" desc:"kernel received"`
+	KernelDropped  uint64 `json:"kernel_dropped" health:"live" desc:"kernel drops"`
 }
 
 // Failure is one failing (CSeq method, status code) pair.

@@ -393,19 +393,11 @@ func numCell(st *Styles, n uint64, w int) string {
 
 // healthParts summarises what the capture could not use.
 func healthParts(f *Frame) []string {
-	c := f.Stats.Capture
-	parts := []string{
-		count(f.Stats.Packets) + " packets",
-		"not SIP " + count(c.NotSIP),
-		"parse errors " + count(c.ParseErrors),
-		"truncated " + count(c.Truncated),
-		"reassembly drops " + count(c.ReassemblyDropped),
-	}
-	if c.Encrypted > 0 {
-		parts = append(parts, "encrypted "+count(c.Encrypted))
-	}
-	if f.Live {
-		parts = append(parts, "kernel drops "+count(f.KernelDrops))
+	parts := []string{count(f.Stats.Packets) + " packets"}
+	for _, h := range f.Stats.Capture.Fields(f.Live) {
+		if h.Always || h.Live || h.Value > 0 {
+			parts = append(parts, h.Label+" "+count(h.Value))
+		}
 	}
 	return parts
 }

@@ -1,48 +1,10 @@
 package tui
 
-import (
-	"github.com/sipwatch/sipwatch/stats"
-	"github.com/sipwatch/sipwatch/track"
-)
+import "github.com/sipwatch/sipwatch/report"
 
-// Frame is one published state of the capture. The goroutine that owns the
-// pipeline builds a new Frame a few times a second and never changes it
-// afterwards, so the console reads it without locks; the console never
-// changes a Frame either.
-type Frame struct {
-	// Seq increases with every frame a Feed publishes.
-	Seq uint64
-	// Source names what is read: capture files or interfaces.
-	Source string
-	// Stats is the message counters; never nil in a published frame.
-	Stats *stats.Snapshot
-	// Track is the transaction and call state, nil when no tracker runs.
-	Track *track.Snapshot
-	// Flow is the message flow of the call asked for with Feed.Focus, and
-	// FlowCallID the Call-ID it answers. Flow is nil when that call is no
-	// longer among the recent calls the tracker keeps.
-	Flow       *track.CallFlow
-	FlowCallID string
-
-	// Live is set for a live capture; KernelDrops is then the packets the
-	// kernel dropped because sipwatch did not read them in time.
-	Live        bool
-	KernelDrops uint64
-	// Progress is the fraction of the input read, from 0 to 1, or
-	// negative when the size of the input is unknown.
-	Progress float64
-	// Speed is the replay speed as shown: "max", "x1", "x10".
-	Speed string
-	// Held is set while a replay waits for Feed.Start (--paused).
-	Held bool
-	// Done is set once the input has ended.
-	Done bool
-	// Err is the error that stopped the input; what was read before it is
-	// in Stats. Warning is a problem that did not stop it (a capture file
-	// cut short).
-	Err     error
-	Warning string
-}
+// Frame is one published state of the capture (see report.Frame). The
+// console never changes a Frame.
+type Frame = report.Frame
 
 // Feed is where the console takes its frames from. Its methods are called
 // from the console's goroutine and must not block.

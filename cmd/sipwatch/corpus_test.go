@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/sipwatch/sipwatch/capture"
+	"github.com/sipwatch/sipwatch/engine"
 	"github.com/sipwatch/sipwatch/explain"
 	"github.com/sipwatch/sipwatch/stats"
 )
@@ -84,17 +84,11 @@ func readTruth(t *testing.T, stem string) truth {
 // replayFile runs the real pipeline over one file.
 func replayFile(t *testing.T, path string) stats.Snapshot {
 	t.Helper()
-	src, err := capture.OpenFile(path)
+	r, err := engine.ReadFiles(context.Background(), engine.Config{}, path)
 	if err != nil {
-		t.Fatalf("open %s: %v", path, err)
-	}
-	defer src.Close()
-	p := newPipeline(capture.Config{}, stats.Config{})
-	if err := p.replay(context.Background(), src, nil); err != nil {
 		t.Fatalf("replay %s: %v", path, err)
 	}
-	p.finish()
-	return p.snapshot([]string{path})
+	return r.Counts
 }
 
 // TestCorpusAgreesWithTshark replays every real capture of the shared corpus

@@ -195,6 +195,7 @@ func TestTableGolden(t *testing.T) {
 func TestExitStatus(t *testing.T) {
 	notCapture := filepath.Join(t.TempDir(), "notes.txt")
 	os.WriteFile(notCapture, []byte("this is not a capture file, just some text\n"), 0o644)
+	basic := filepath.Join(pcapDir, "basic-call.pcap")
 	tests := []struct {
 		name      string
 		args      []string
@@ -203,15 +204,26 @@ func TestExitStatus(t *testing.T) {
 		stderrHas string
 		stdoutHas string
 	}{
-		{"no command", nil, nil, 2, "no command given", ""},
+		{"no command opens the live console, which needs a terminal", nil, nil, 1, "standard output is not one", ""},
 		{"unknown command", []string{"frobnicate"}, nil, 2, `unknown command "frobnicate"`, ""},
 		{"stats without files", []string{"stats"}, nil, 2, "at least one capture file", ""},
 		{"bad format", []string{"stats", "--format", "xml", "x.pcap"}, nil, 2, `unknown format "xml"`, ""},
+		{"format in capitals", []string{"stats", "--format", "JSON", basic}, nil, 0, "", `"sip_messages"`},
+		{"flags after the file", []string{"stats", basic, "--format", "csv"}, nil, 0, "", "kind,key,count"},
+		{"-- ends the flags", []string{"stats", "--format", "csv", "--", basic}, nil, 0, "", "kind,key,count"},
 		{"bad ports", []string{"stats", "--ports", "50x60", "x.pcap"}, nil, 2, "bad port", ""},
+		{"unknown flag", []string{"stats", "--bogus", basic}, nil, 2, "flag provided but not defined: -bogus", ""},
+		{"live flag on files", []string{"stats", "--duration", "5s", basic}, nil, 2, "--duration: only for a live capture", ""},
 		{"missing file", []string{"stats", "no/such/file.pcap"}, nil, 1, "cannot read no/such/file.pcap", ""},
 		{"not a capture", []string{"stats", notCapture}, nil, 1, "not a pcap or pcapng file", ""},
 		{"truncated file prints stats and warns", []string{"stats", "--format", "json", filepath.Join(pcapDir, "truncated-file.pcap")}, nil, 0, "warning", `"sip_messages"`},
-		{"help", []string{"stats", "-h"}, nil, 0, "usage: sipwatch stats", ""},
+		{"stats help on stdout", []string{"stats", "-h"}, nil, 0, "", "usage: sipwatch stats"},
+		{"stats --help on stdout", []string{"stats", "--help"}, nil, 0, "", "-format format"},
+		{"help on stdout", []string{"-h"}, nil, 0, "", "usage: sipwatch"},
+		{"console help on stdout", []string{"-i", "lo", "-h"}, nil, 0, "", "Live capture needs root or CAP_NET_RAW"},
+		{"version", []string{"--version"}, nil, 0, "", "sipwatch "},
+		{"console: stray argument", []string{"capture.pcap"}, nil, 2, `unknown command "capture.pcap"`, ""},
+		{"console: -r and -i", []string{"-r", basic, "-i", "lo"}, nil, 2, "not both", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -225,8 +237,22 @@ func TestExitStatus(t *testing.T) {
 			if !strings.Contains(stdout, tt.stdoutHas) {
 				t.Errorf("stdout lacks %q:\n%s", tt.stdoutHas, stdout)
 			}
-			if tt.code != 0 && !strings.HasPrefix(stderr[strings.LastIndex(strings.TrimSuffix(stderr, "\n"), "\n")+1:], "sipwatch: ") {
-				t.Errorf("error line does not start with 'sipwatch: ': %q", stderr)
+			lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+			switch {
+			case tt.code == 0:
+				if strings.Contains(stderr, "usage") {
+					t.Errorf("usage on stderr for a success: %q", stderr)
+				}
+			case tt.code == 2:
+				// A usage error is the error, then a one-line hint; never
+				// the whole usage.
+				if len(lines) != 2 || !strings.HasPrefix(lines[0], "sipwatch: ") || !strings.HasPrefix(lines[1], "run 'sipwatch") {
+					t.Errorf("usage error is not 'sipwatch: …' and a hint:\n%s", stderr)
+				}
+			default:
+				if !strings.HasPrefix(lines[len(lines)-1], "sipwatch: ") {
+					t.Errorf("error line does not start with 'sipwatch: ': %q", stderr)
+				}
 			}
 		})
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -36,17 +35,15 @@ Explain SIP status codes and failure headers for the engineer on call.
 // printed. On bad usage it writes the usage text to stderr and returns a
 // usageError; -h prints the usage to stdout and returns nil.
 func runExplain(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("sipwatch explain", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors are returned, usage is printed below
-	list := fs.Bool("list", false, "list every code of the IANA registry")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			_, werr := io.WriteString(stdout, explainUsageText)
-			return werr
-		}
+	c := newCommand("explain", explainUsageText)
+	list := c.fs.Bool("list", false, "list every code of the IANA registry")
+	rest, err := c.parse(args, stdout)
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	if err != nil {
 		return explainBadUsage(stderr, err.Error())
 	}
-	rest := fs.Args()
 	if *list {
 		if len(rest) > 0 {
 			return explainBadUsage(stderr, "--list takes no arguments")
@@ -74,11 +71,10 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	return explainWrite(stdout, b.String())
 }
 
-// explainBadUsage prints the usage text to stderr and returns the usageError
-// for main to report.
-func explainBadUsage(stderr io.Writer, msg string) error {
-	_, _ = io.WriteString(stderr, explainUsageText) // the error below is what matters
-	return &usageError{msg: "explain: " + msg}
+// explainBadUsage returns the usageError for main to report, with its
+// hint to run 'sipwatch explain -h'.
+func explainBadUsage(_ io.Writer, msg string) error {
+	return &usageError{msg: "explain: " + msg, cmd: "explain"}
 }
 
 func explainWrite(w io.Writer, s string) error {
@@ -96,7 +92,7 @@ func explainArg(arg string) (func(*strings.Builder), error) {
 	case a == "":
 		return nil, errors.New("empty argument")
 	case strings.HasPrefix(a, "-"):
-		return nil, fmt.Errorf("flags go before the codes: %s", shown)
+		return nil, fmt.Errorf("unknown flag %s", shown)
 	case len(a) == 3 && lower[1:] == "xx":
 		if lower[0] < '1' || lower[0] > '6' {
 			return nil, fmt.Errorf("%s is not a response class (1xx to 6xx)", shown)

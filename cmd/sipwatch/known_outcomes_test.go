@@ -7,8 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sipwatch/sipwatch/capture"
-	"github.com/sipwatch/sipwatch/stats"
+	"github.com/sipwatch/sipwatch/engine"
 	"github.com/sipwatch/sipwatch/track"
 )
 
@@ -34,21 +33,14 @@ const knownOutcomesCapture = pcapDir + "/sipp-known-outcomes.pcap"
 // tracker's snapshot.
 func replayTracking(t *testing.T, path string) *track.Snapshot {
 	t.Helper()
-	src, err := capture.OpenFile(path)
+	r, err := engine.ReadFiles(context.Background(), engine.Config{}, path)
 	if err != nil {
-		t.Fatalf("open %s: %v", path, err)
-	}
-	defer src.Close()
-	p := newPipeline(capture.Config{}, stats.Config{})
-	if err := p.replay(context.Background(), src, nil); err != nil {
 		t.Fatalf("replay %s: %v", path, err)
 	}
-	p.finish()
-	r := p.report([]string{path})
-	if r.tracking == nil {
+	if r.Tracking == nil {
 		t.Fatal("the pipeline has no tracker")
 	}
-	return r.tracking
+	return r.Tracking
 }
 
 // TestKnownOutcomes checks every call, registration and transaction figure

@@ -12,11 +12,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sipwatch/sipwatch/packet"
-
 	"github.com/sipwatch/sipwatch/capture"
 	"github.com/sipwatch/sipwatch/capture/bpf"
-	"github.com/sipwatch/sipwatch/stats"
+	"github.com/sipwatch/sipwatch/engine"
+	"github.com/sipwatch/sipwatch/report"
 	xbpf "golang.org/x/net/bpf"
 )
 
@@ -73,25 +72,30 @@ func (lf *liveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&lf.ringSize, "ring-size", "32MiB", "live: `size` of the kernel's capture buffer per interface; raise it when the kernel drops packets")
 }
 
-// isLiveFlag reports whether the flag named name applies only to a live
-// capture.
-func isLiveFlag(name string) bool {
-	switch name {
-	case "duration", "count", "any-port", "bpf-program", "bpf-framing", "w", "rotate", "max-files", "user", "ring-size":
-		return true
+// given lists the live-only flags given on c's command line, as they are
+// written (-w, --duration, ...).
+func (lf *liveFlags) given(c *command) []string {
+	var out []string
+	for _, name := range []string{"w", "duration", "count", "any-port", "bpf-program", "bpf-framing", "rotate", "max-files", "user", "ring-size"} {
+		if c.set(name) {
+			if name == "w" {
+				out = append(out, "-w")
+			} else {
+				out = append(out, "--"+name)
+			}
+		}
 	}
-	return false
+	return out
 }
 
 // liveSettings is a checked live-capture command line.
 type liveSettings struct {
-	capture    capture.LiveConfig
-	countsOnly bool   // no tracker: counts and failures only
-	filter     string // what the kernel filter passes, for the start line
-	duration   time.Duration
-	count      uint64
-	write      *capture.WriterConfig // nil without -w; Interfaces are filled once open
-	user       string
+	capture  capture.LiveConfig
+	filter   string // what the kernel filter passes, for the start line
+	duration time.Duration
+	count    uint64
+	write    *capture.WriterConfig // nil without -w; Interfaces are filled once open
+	user     string
 }
 
 // Bounds of --ring-size. The ring is split into blocks the kernel fills and
@@ -106,15 +110,15 @@ const (
 // settings checks the live flags. ports is the --ports value ("" when not
 // given). It returns a *usageError for a bad command line and an
 // *inputError when the --bpf-program file cannot be used.
-func (lf *liveFlags) settings(ports string) (*liveSettings, error) {
+func (lf *liveFlags) settings(c *command, ports string) (*liveSettings, error) {
 	ls := &liveSettings{duration: lf.duration, count: lf.count, user: lf.user}
 	names := []string(lf.interfaces)
 	for i, n := range names {
 		if slices.Contains(names[:i], n) {
-			return nil, &usageError{msg: fmt.Sprintf("interface %s is given twice with -i", n)}
+			return nil, c.errorf("interface %s is given twice with -i", n)
 		}
 		if n == capture.AnyInterface && len(names) > 1 {
-			return nil, &usageError{msg: "-i any already captures on every interface; give it alone"}
+			return nil, c.errorf("-i any already captures on every interface; give it alone")
 		}
 	}
 	ls.capture.Interfaces = names
@@ -122,11 +126,11 @@ func (lf *liveFlags) settings(ports string) (*liveSettings, error) {
 
 	switch {
 	case lf.bpfProgram != "" && (ports != "" || lf.anyPort):
-		return nil, &usageError{msg: "--bpf-program replaces --ports and --any-port; give only one of them"}
+		return nil, c.errorf("--bpf-program replaces --ports and --any-port; give only one of them")
 	case lf.bpfFraming != "" && lf.bpfProgram == "":
-		return nil, &usageError{msg: "--bpf-framing applies to --bpf-program only"}
+		return nil, c.errorf("--bpf-framing applies to --bpf-program only")
 	case ports != "" && lf.anyPort:
-		return nil, &usageError{msg: "--any-port passes every port; drop --ports or --any-port"}
+		return nil, c.errorf("--any-port passes every port; drop --ports or --any-port")
 	}
 	switch {
 	case lf.bpfProgram != "":
@@ -141,7 +145,7 @@ func (lf *liveFlags) settings(ports string) (*liveSettings, error) {
 		case "network":
 			framing = bpf.Network
 		default:
-			return nil, &usageError{msg: fmt.Sprintf("unknown --bpf-framing %q (want ethernet or network)", lf.bpfFraming)}
+			return nil, c.errorf("unknown --bpf-framing %q (want ethernet or network)", lf.bpfFraming)
 		}
 		prog, err := readBPFProgram(lf.bpfProgram)
 		if err != nil {
@@ -157,7 +161,7 @@ func (lf *liveFlags) settings(ports string) (*liveSettings, error) {
 		if ports != "" {
 			var err error
 			if ranges, err = bpf.ParsePorts(ports); err != nil {
-				return nil, &usageError{msg: fmt.Sprintf("bad --ports %q: %v", ports, strings.TrimPrefix(err.Error(), "bpf: "))}
+				return nil, c.errorf("bad --ports %q: %v", ports, strings.TrimPrefix(err.Error(), "bpf: "))
 			}
 		}
 		ls.capture.Ports = ranges
@@ -170,7 +174,7 @@ func (lf *liveFlags) settings(ports string) (*liveSettings, error) {
 
 	ring, err := capture.ParseByteSize(lf.ringSize)
 	if err != nil || ring < minRingSize {
-		return nil, &usageError{msg: fmt.Sprintf("bad --ring-size %q: want a size of at least 512KiB, such as 32MiB", lf.ringSize)}
+		return nil, c.errorf("bad --ring-size %q: want a size of at least 512KiB, such as 32MiB", lf.ringSize)
 	}
 	block := int64(capture.DefaultBlockSize)
 	if ring < 8*block {
@@ -179,11 +183,11 @@ func (lf *liveFlags) settings(ports string) (*liveSettings, error) {
 	ls.capture.BlockSize, ls.capture.NumBlocks = int(block), int(ring/block)
 
 	if lf.duration < 0 {
-		return nil, &usageError{msg: "--duration must not be negative"}
+		return nil, c.errorf("--duration must not be negative")
 	}
 	if lf.write == "" {
 		if lf.rotate != "" || lf.maxFiles != 0 {
-			return nil, &usageError{msg: "--rotate and --max-files need -w FILE"}
+			return nil, c.errorf("--rotate and --max-files need -w FILE")
 		}
 		return ls, nil
 	}
@@ -191,15 +195,15 @@ func (lf *liveFlags) settings(ports string) (*liveSettings, error) {
 	if lf.rotate != "" {
 		size, every, err := parseRotate(lf.rotate)
 		if err != nil {
-			return nil, &usageError{msg: err.Error()}
+			return nil, c.errorf("%v", err)
 		}
 		ls.write.RotateSize, ls.write.RotateEvery = size, every
 	}
 	switch {
 	case lf.maxFiles < 0:
-		return nil, &usageError{msg: "--max-files must not be negative"}
+		return nil, c.errorf("--max-files must not be negative")
 	case lf.maxFiles > 0 && lf.rotate == "":
-		return nil, &usageError{msg: "--max-files needs --rotate"}
+		return nil, c.errorf("--max-files needs --rotate")
 	}
 	ls.write.MaxFiles = lf.maxFiles
 	return ls, nil
@@ -256,144 +260,131 @@ func checkInterfaces(names []string) error {
 	return nil
 }
 
-// runLive captures on the configured interfaces until ctx is done (Ctrl-C,
-// SIGTERM), the --duration has passed, --count SIP messages have been
-// counted or every interface has gone down, then prints the statistics.
+// liveCapture is an open live capture: the sockets, the -w writer and the
+// context that --duration ends.
+type liveCapture struct {
+	src   *capture.LiveSource
+	w     *capture.FileWriter
+	ctx   context.Context
+	names []string
+	close func()
+}
+
+// openLive opens the interfaces, drops privileges, creates the -w file and
+// arms --duration. The caller calls close when done.
+func openLive(ctx context.Context, ls *liveSettings) (*liveCapture, error) {
+	if err := checkInterfaces(ls.capture.Interfaces); err != nil {
+		return nil, &inputError{err}
+	}
+	cfg := ls.capture
+	cfg.ReturnIdle = true // the engine publishes and keeps time on a quiet line
+	src, err := capture.OpenLive(cfg)
+	if err != nil {
+		return nil, &inputError{err}
+	}
+	lc := &liveCapture{src: src, ctx: ctx, names: src.Interfaces()}
+	var cleanups []func()
+	lc.close = func() {
+		for i := len(cleanups) - 1; i >= 0; i-- {
+			cleanups[i]()
+		}
+		src.Close()
+	}
+	if ls.user != "" {
+		if err := capture.DropPrivileges(ls.user); err != nil {
+			lc.close()
+			return nil, &inputError{err}
+		}
+	}
+	// -w creates its files after the privileges are dropped, as tcpdump -Z
+	// does: a rotated file then has the same owner as the first one.
+	if ls.write != nil {
+		cfg := *ls.write
+		for i, name := range lc.names {
+			cfg.Interfaces = append(cfg.Interfaces, capture.WriterInterface{Name: name, LinkType: src.LinkTypes()[i]})
+		}
+		if lc.w, err = capture.NewFileWriter(cfg); err != nil {
+			lc.close()
+			return nil, &inputError{fmt.Errorf("cannot write %s: %w", cfg.Path, err)}
+		}
+		w := lc.w
+		cleanups = append(cleanups, func() { w.Close() })
+	}
+	if ls.duration > 0 {
+		var cancel context.CancelFunc
+		lc.ctx, cancel = context.WithTimeout(ctx, ls.duration)
+		cleanups = append(cleanups, cancel)
+	}
+	return lc, nil
+}
+
+// input is the live capture as an engine input.
+func (lc *liveCapture) input() engine.Input {
+	return engine.Input{
+		Source: lc.src, Name: strings.Join(lc.names, ", "),
+		Interfaces: lc.names, Kernel: lc.src.Stats,
+	}
+}
+
+// runLiveStats captures on the configured interfaces until ctx is done
+// (Ctrl-C, SIGTERM), the --duration has passed, --count SIP messages have
+// been counted or every interface has gone down, then prints the
+// statistics.
 //
 // Exit status 1 (an error is returned) when the capture cannot start, when
 // an interface went down during it, or when -w could not write; the
 // statistics of what was captured are printed first in the last two cases.
 // Kernel drops are a warning only: the counts are still worth reading.
-func runLive(ctx context.Context, ls *liveSettings, format string, showProgress bool, stdout, stderr io.Writer) error {
-	if err := checkInterfaces(ls.capture.Interfaces); err != nil {
-		return &inputError{err}
-	}
-	src, err := capture.OpenLive(ls.capture)
+func runLiveStats(ctx context.Context, ls *liveSettings, cfg engine.Config, format string, showProgress bool, stdout, stderr io.Writer) error {
+	lc, err := openLive(ctx, ls)
 	if err != nil {
-		return &inputError{err}
+		return err
 	}
-	defer src.Close()
-	if ls.user != "" {
-		if err := capture.DropPrivileges(ls.user); err != nil {
-			return &inputError{err}
-		}
-	}
-	// -w creates its files after the privileges are dropped, as tcpdump -Z
-	// does: a rotated file then has the same owner as the first one.
-	var w *capture.FileWriter
-	if ls.write != nil {
-		cfg := *ls.write
-		for i, name := range src.Interfaces() {
-			cfg.Interfaces = append(cfg.Interfaces, capture.WriterInterface{Name: name, LinkType: src.LinkTypes()[i]})
-		}
-		if w, err = capture.NewFileWriter(cfg); err != nil {
-			return &inputError{fmt.Errorf("cannot write %s: %w", cfg.Path, err)}
-		}
-		defer w.Close()
-	}
-
-	runCtx := ctx
-	if ls.duration > 0 {
-		var cancel context.CancelFunc
-		runCtx, cancel = context.WithTimeout(ctx, ls.duration)
-		defer cancel()
-	}
-	stopWatching := context.AfterFunc(runCtx, func() { src.Close() })
-	defer stopWatching()
-
-	names := src.Interfaces()
+	defer lc.close()
 	until := "stop with Ctrl-C"
 	if ls.duration > 0 {
 		until = "for " + ls.duration.String() + " or until Ctrl-C"
 	}
-	fmt.Fprintf(stderr, "sipwatch: listening on %s (%s), %s\n", strings.Join(names, ", "), ls.filter, until)
+	fmt.Fprintf(stderr, "sipwatch: listening on %s (%s), %s\n", strings.Join(lc.names, ", "), ls.filter, until)
 
-	p := newPipeline(capture.Config{}, stats.Config{})
-	if ls.countsOnly {
-		p.countsOnly()
-	}
 	var prog *progress
 	if showProgress {
-		prog = newProgress(stderr, nil, p.counter)
+		prog = newProgress(stderr, nil)
 	}
-	down, readErr := p.live(src, w, ls.count, prog)
-	src.Close()
-	p.finish()
-	if prog != nil {
-		prog.done()
-	}
+	run := engine.NewRun(engine.New(cfg), lc.input(), engine.Options{Limit: ls.count, Write: lc.w, Progress: prog.tick})
+	readErr := run.Run(lc.ctx)
+	prog.done()
 	var writeErr error
-	if w != nil {
-		if err := w.Close(); err != nil && readErr == nil {
+	if lc.w != nil {
+		if err := lc.w.Close(); err != nil && readErr == nil {
 			writeErr = err
 		}
 	}
-	received, dropped, statsErr := src.Stats()
-
-	rep := p.report([]string{})
-	rep.Interfaces = names
-	rep.Capture.KernelReceived, rep.Capture.KernelDropped = received, dropped
-	if err := writeReport(stdout, format, &rep); err != nil {
+	rep := run.Report()
+	if err := report.Write(stdout, format, &rep); err != nil {
 		return err
 	}
-	if statsErr != nil {
-		fmt.Fprintf(stderr, "sipwatch: warning: cannot read the kernel's drop counters: %v\n", statsErr)
+	return liveOutcome(stderr, lc, &rep, readErr, writeErr)
+}
+
+// liveOutcome warns about kernel drops and turns what ended a live capture
+// into its exit status.
+func liveOutcome(stderr io.Writer, lc *liveCapture, rep *report.Report, readErr, writeErr error) error {
+	if _, _, err := lc.src.Stats(); err != nil {
+		fmt.Fprintf(stderr, "sipwatch: warning: cannot read the kernel's drop counters: %v\n", err)
 	}
-	if dropped > 0 {
-		fmt.Fprintf(stderr, "sipwatch: warning: the kernel dropped %d of %d packets; counts are incomplete\n", dropped, received)
+	if c := rep.Capture; c.KernelDropped > 0 {
+		fmt.Fprintf(stderr, "sipwatch: warning: the kernel dropped %d of %d packets; counts are incomplete\n", c.KernelDropped, c.KernelReceived)
 	}
 	switch {
+	case errors.Is(readErr, capture.ErrInterfaceDown):
+		return &inputError{wentDown(lc.names, []error{readErr})}
 	case readErr != nil:
 		return &inputError{readErr}
 	case writeErr != nil:
 		return &inputError{writeErr}
-	case len(down) > 0:
-		return &inputError{wentDown(names, down)}
 	}
 	return nil
-}
-
-// live feeds the packets of src through the pipeline, and to w when it is
-// not nil, until src is closed, limit SIP messages have been counted (0: no
-// limit) or an error stops it. Errors of interfaces that went down are
-// collected in down while the capture goes on with the others; err is
-// another read error or a write error, which ends the capture.
-func (p *pipeline) live(src capture.Source, w *capture.FileWriter, limit uint64, prog *progress) (down []error, err error) {
-	var pkt packet.Packet
-	var flushed time.Time
-	for {
-		err := src.Next(&pkt)
-		switch {
-		case err == nil:
-		case errors.Is(err, io.EOF):
-			return down, nil
-		case errors.Is(err, capture.ErrInterfaceDown):
-			down = append(down, err)
-			continue
-		default:
-			return down, err
-		}
-		if w != nil {
-			if err := w.Write(&pkt); err != nil {
-				return down, fmt.Errorf("cannot write the capture, stopped: %w", err)
-			}
-			// Keep the file on disk at most a second of traffic behind, so
-			// it can be opened while the capture runs.
-			if pkt.Time.Sub(flushed) >= time.Second {
-				if err := w.Flush(); err != nil {
-					return down, fmt.Errorf("cannot write the capture, stopped: %w", err)
-				}
-				flushed = pkt.Time
-			}
-		}
-		p.packet(&pkt)
-		if prog != nil {
-			prog.tick()
-		}
-		if limit > 0 && p.counter.Messages() >= limit {
-			return down, nil
-		}
-	}
 }
 
 // wentDown builds the error for interfaces that went down during the

@@ -16,40 +16,33 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sipwatch/sipwatch/capture"
-	"github.com/sipwatch/sipwatch/stats"
+	"github.com/sipwatch/sipwatch/engine"
 	"github.com/sipwatch/sipwatch/tui"
 )
 
 const demoCapture = pcapDir + "/demo-failures.pcap"
 
-// startFeed runs a replay feed over files until the test ends.
-func startFeed(t *testing.T, speed float64, held bool, files ...string) (*replayFeed, context.CancelFunc) {
+// startFeed runs the console's engine run over files until the test ends.
+func startFeed(t *testing.T, speed float64, held bool, files ...string) (*engine.Run, context.CancelFunc) {
 	t.Helper()
-	var srcs []capture.Source
-	for _, f := range files {
-		s, err := capture.OpenFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srcs = append(srcs, s)
+	in, err := engine.OpenFiles(files, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	feed := newReplayFeed(newPipeline(capture.Config{}, stats.Config{}), files, srcs, speed, held)
+	feed := engine.NewRun(engine.New(engine.Config{}), in, engine.Options{Speed: speed, Held: held, Serve: true, Publish: publishEvery})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Go(func() { feed.run(ctx) })
+	wg.Go(func() { feed.Run(ctx) })
 	t.Cleanup(func() {
 		cancel()
 		wg.Wait()
-		for _, s := range srcs {
-			s.Close()
-		}
+		in.Source.Close()
 	})
 	return feed, cancel
 }
 
 // waitFrame polls the feed until a frame satisfies ok.
-func waitFrame(t *testing.T, f *replayFeed, within time.Duration, what string, ok func(*tui.Frame) bool) *tui.Frame {
+func waitFrame(t *testing.T, f *engine.Run, within time.Duration, what string, ok func(*tui.Frame) bool) *tui.Frame {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
@@ -151,17 +144,15 @@ func TestReplayFeedPacing(t *testing.T) {
 // console closes in the middle of a paced replay, leaving a final frame
 // that says the replay stopped before the end.
 func TestReplayFeedStops(t *testing.T) {
-	var srcs []capture.Source
-	s, err := capture.OpenFile(demoCapture)
+	in, err := engine.OpenFiles([]string{demoCapture}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	srcs = append(srcs, s)
-	feed := newReplayFeed(newPipeline(capture.Config{}, stats.Config{}), []string{demoCapture}, srcs, 1, false)
+	defer in.Source.Close()
+	feed := engine.NewRun(engine.New(engine.Config{}), in, engine.Options{Speed: 1, Serve: true, Publish: publishEvery})
 	ctx, cancel := context.WithCancel(context.Background())
 	ended := make(chan struct{})
-	go func() { feed.run(ctx); close(ended) }()
+	go func() { feed.Run(ctx); close(ended) }()
 	waitFrame(t, feed, 5*time.Second, "started", func(fr *tui.Frame) bool { return fr.Stats.Packets > 0 })
 	cancel()
 	select {
@@ -308,12 +299,12 @@ func typeKeys(s string) []tea.Msg {
 }
 
 func TestParseSpeed(t *testing.T) {
-	for in, want := range map[string]float64{"max": 0, "1": 1, "10": 10, "100": 100, "x10": 10, "0.5": 0.5} {
+	for in, want := range map[string]float64{"max": 0, "MAX": 0, "1": 1, "10": 10, "100": 100, "x10": 10, "0.5": 0.5} {
 		if got, err := parseSpeed(in); err != nil || got != want {
 			t.Errorf("parseSpeed(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "0", "-1", "fast", "1e9", "NaN"} {
+	for _, in := range []string{"", "0", "-1", "fast", "1e9", "NaN", "x", "Inf"} {
 		if _, err := parseSpeed(in); err == nil {
 			t.Errorf("parseSpeed(%q) accepted", in)
 		}
@@ -335,9 +326,15 @@ func TestReplayErrors(t *testing.T) {
 		{[]string{"replay", "--speed", "fast", demoCapture}, 2, `bad --speed "fast"`},
 		{[]string{"replay", "--bogus", demoCapture}, 2, "flag provided but not defined"},
 		{[]string{"replay", demoCapture}, 1, "standard output is not one"},
-		{[]string{"replay", "-h"}, 0, "usage: sipwatch replay"},
+		{[]string{"replay", "-h"}, 0, ""},
+		{[]string{"-r", "no-such-file.pcap"}, 1, "sipwatch: cannot read no-such-file.pcap"},
+		{[]string{"-r", demoCapture, "--speed", "fast"}, 2, `bad --speed "fast"`},
+		{[]string{"-r", demoCapture}, 1, "standard output is not one"},
 	} {
-		_, stderr, code := sipwatch(t, nil, tc.args...)
+		stdout, stderr, code := sipwatch(t, nil, tc.args...)
+		if code == 0 && !strings.Contains(stdout, "usage: sipwatch replay") {
+			t.Errorf("sipwatch %v: no usage on stdout: %q", tc.args, stdout)
+		}
 		if code != tc.code || !strings.Contains(stderr, tc.stderr) {
 			t.Errorf("sipwatch %v: exit %d, stderr %q; want exit %d and %q", tc.args, code, stderr, tc.code, tc.stderr)
 		}

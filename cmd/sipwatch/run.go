@@ -2,19 +2,23 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"runtime/debug"
+	"strings"
 )
 
-const usageText = `usage: sipwatch <command> [arguments]
+const usageText = `usage: sipwatch [-i IFACE]... [capture options]   the console on live traffic (default: -i any)
+       sipwatch -r FILE...                          the console on captures (same as 'sipwatch replay')
+       sipwatch <command> [arguments]
 
 commands:
   stats [--format table|json|csv] [--ports LIST] FILE...
         count the SIP messages in captures (pcap, pcapng, .gz, .zst, - for stdin)
   stats -i IFACE|any [--duration D] [--count N] [-w FILE [--rotate SIZE|AGE]] ...
         capture live (AF_PACKET, root or CAP_NET_RAW) and print the same statistics
-  replay [options] FILE...
+  replay [--speed N|max] [--paused] FILE...
         open the incident console (TUI) on captures
   explain CODE|CLASS|REASON|WARNING...
         explain a response code (486), a class (5xx), a Reason value
@@ -22,21 +26,15 @@ commands:
   explain --list
         list every response code sipwatch knows
 
-Run 'sipwatch <command> -h' for the options of a command.
+  -h, --help     this help; 'sipwatch <command> -h' for the options of a command
+  --version      the version and the source revision it was built from
 `
-
-// inputError is an input that cannot be read: exit status 1.
-type inputError struct{ err error }
-
-func (e *inputError) Error() string { return e.err.Error() }
-func (e *inputError) Unwrap() error { return e.err }
 
 // run executes one sipwatch command. It never exits: main maps the returned
 // error to the exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usageText)
-		return &usageError{msg: "no command given"}
+		return runConsole(ctx, nil, stdin, stdout, stderr)
 	}
 	switch args[0] {
 	case "stats":
@@ -46,29 +44,50 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "explain":
 		return runExplain(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usageText)
-		return nil
+		_, err := io.WriteString(stdout, usageText)
+		return err
+	case "version", "--version", "-version":
+		_, err := fmt.Fprintln(stdout, version())
+		return err
 	}
-	fmt.Fprint(stderr, usageText)
-	return &usageError{msg: fmt.Sprintf("unknown command %q", args[0])}
+	if strings.HasPrefix(args[0], "-") {
+		return runConsole(ctx, args, stdin, stdout, stderr)
+	}
+	return &usageError{msg: fmt.Sprintf("unknown command %q (commands: stats, replay, explain)", args[0])}
 }
 
-// exitCode prints err (if any) as "sipwatch: ..." and returns the exit
-// status: 2 for bad usage, 1 for anything else.
-func exitCode(err error, stderr io.Writer) int {
-	if err == nil {
-		return 0
+// version describes the build: the module version and the VCS revision
+// that debug.ReadBuildInfo records.
+func version() string {
+	v := "sipwatch"
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return v + " (no build information) " + runtime.Version()
 	}
-	if errors.Is(err, errHelp) {
-		return 0
+	v += " " + info.Main.Version
+	var rev, when string
+	modified := false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			when = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
 	}
-	fmt.Fprintf(stderr, "sipwatch: %v\n", err)
-	var u *usageError
-	if errors.As(err, &u) {
-		return 2
+	if rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		v += " revision " + rev
+		if when != "" {
+			v += " (" + when + ")"
+		}
+		if modified {
+			v += " with local changes"
+		}
 	}
-	return 1
+	return v + " " + info.GoVersion
 }
-
-// errHelp is returned when -h was asked for: usage was printed, exit 0.
-var errHelp = errors.New("help requested")

@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"cmp"
@@ -16,18 +16,20 @@ import (
 	"github.com/sipwatch/sipwatch/stats"
 )
 
-// writeReport prints r in the given format.
-func writeReport(w io.Writer, format string, r *report) error {
+// Write prints r in the given format: "table", "json" or "csv".
+func Write(w io.Writer, format string, r *Report) error {
 	switch format {
 	case "json":
 		return writeJSON(w, r)
 	case "csv":
 		return writeCSV(w, r)
+	case "table":
+		return writeTable(w, r)
 	}
-	return writeTable(w, r)
+	return fmt.Errorf("unknown format %q", format)
 }
 
-func writeJSON(w io.Writer, r *report) error {
+func writeJSON(w io.Writer, r *Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
@@ -35,8 +37,8 @@ func writeJSON(w io.Writer, r *report) error {
 }
 
 // writeCSV prints one row per (kind, key, count) with a header line.
-func writeCSV(w io.Writer, r *report) error {
-	s := &r.counts
+func writeCSV(w io.Writer, r *Report) error {
+	s := &r.Counts
 	cw := csv.NewWriter(w)
 	row := func(kind, key string, n uint64) {
 		cw.Write([]string{kind, key, strconv.FormatUint(n, 10)})
@@ -63,14 +65,14 @@ func writeCSV(w io.Writer, r *report) error {
 	for _, k := range sortedKeys(s.Transports) {
 		row("transport", k, s.Transports[k])
 	}
-	for _, kv := range captureFields(&s.Capture) {
-		row("capture", kv.name, kv.n)
+	for _, f := range s.Capture.Fields(len(s.Interfaces) > 0) {
+		row("capture", f.Name, f.Value)
 	}
 	for _, f := range s.Failures {
 		row("failure", f.Method+" "+strconv.Itoa(f.Code), f.Count)
 	}
-	if r.tracking != nil {
-		for _, kv := range trackingCounts(r.tracking) {
+	if r.Tracking != nil {
+		for _, kv := range trackingCounts(r.Tracking) {
 			row(kv.kind, kv.name, kv.n)
 		}
 	}
@@ -78,33 +80,10 @@ func writeCSV(w io.Writer, r *report) error {
 	return cw.Error()
 }
 
-type namedCount struct {
-	name string
-	n    uint64
-}
-
-// captureFields lists the capture-health counters in a fixed order, with
-// their JSON names. The kernel's counters exist only for a live capture, so
-// they are listed only when the kernel received something: a replay's
-// table and CSV do not claim that the kernel dropped nothing.
-func captureFields(c *stats.CaptureStats) []namedCount {
-	f := []namedCount{
-		{"not_sip", c.NotSIP}, {"parse_errors", c.ParseErrors}, {"malformed", c.Malformed},
-		{"truncated", c.Truncated}, {"decode_errors", c.DecodeErrors},
-		{"reassembly_dropped", c.ReassemblyDropped}, {"encrypted", c.Encrypted},
-		{"keepalives", c.Keepalives}, {"tunneled", c.Tunneled}, {"fragments", c.Fragments},
-		{"tcp_retransmitted", c.TCPRetransmitted},
-	}
-	if c.KernelReceived > 0 || c.KernelDropped > 0 {
-		f = append(f, namedCount{"kernel_received", c.KernelReceived}, namedCount{"kernel_dropped", c.KernelDropped})
-	}
-	return f
-}
-
 // writeTable prints the statistics for people: classes first, then codes
 // with their reason text, then methods, then capture health and failures.
-func writeTable(w io.Writer, r *report) error {
-	s := &r.counts
+func writeTable(w io.Writer, r *Report) error {
+	s := &r.Counts
 	var b strings.Builder
 	source := plural(len(s.Files), "file")
 	if len(s.Interfaces) > 0 {
@@ -154,13 +133,13 @@ func writeTable(w io.Writer, r *report) error {
 	fmt.Fprintf(&b, "\nRetransmissions (UDP, included above): %s, %s\n",
 		plural(int(s.Retransmissions.Requests), "request"), plural(int(s.Retransmissions.Responses), "response"))
 	var health []string
-	for _, kv := range captureFields(&s.Capture) {
-		health = append(health, fmt.Sprintf("%s %d", strings.ReplaceAll(kv.name, "_", " "), kv.n))
+	for _, f := range s.Capture.Fields(len(s.Interfaces) > 0) {
+		health = append(health, fmt.Sprintf("%s %d", f.Label, f.Value))
 	}
 	fmt.Fprintf(&b, "Capture health: %s\n", strings.Join(health, ", "))
 
-	if r.tracking != nil {
-		writeTracking(&b, r.tracking)
+	if r.Tracking != nil {
+		writeTracking(&b, r.Tracking)
 	}
 	if len(s.Failures) > 0 {
 		fmt.Fprintf(&b, "\nFailures (4xx-6xx by request method, newest first)\n")

@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"bytes"
@@ -35,7 +35,7 @@ func benchCapture(tb testing.TB) []byte {
 		}
 		defer os.RemoveAll(dir)
 		out := filepath.Join(dir, "bench.pcap")
-		cmd := exec.Command("go", "run", "../../internal/cmd/benchcapture", "-n", "50000", "-o", out)
+		cmd := exec.Command("go", "run", "../internal/cmd/benchcapture", "-n", "50000", "-o", out)
 		if b, err := cmd.CombinedOutput(); err != nil {
 			benchErr = err
 			tb.Log(string(b))
@@ -61,21 +61,21 @@ func TestHotPathDoesNotAllocate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newPipeline(capture.Config{}, stats.Config{ResendEntries: 4096, CallHints: 4096})
+	p := New(Config{Stats: stats.Config{ResendEntries: 4096, CallHints: 4096}})
 	var pkt packet.Packet
 	step := func() {
 		if err := src.Next(&pkt); err != nil {
 			t.Fatal(err)
 		}
-		p.packet(&pkt)
+		p.Packet(&pkt)
 	}
 	for range 20000 { // warm up: fill the tables past their caps
 		step()
 	}
-	before := p.counter.Messages()
+	before := p.Messages()
 	allocs := testing.AllocsPerRun(20000, step)
-	if p.counter.Messages()-before < 19000 {
-		t.Fatalf("only %d messages counted during the measurement", p.counter.Messages()-before)
+	if p.Messages()-before < 19000 {
+		t.Fatalf("only %d messages counted during the measurement", p.Messages()-before)
 	}
 	if allocs != 0 {
 		t.Errorf("read → decode → parse → count allocates %.3f times per packet, want 0", allocs)
@@ -98,15 +98,12 @@ func BenchmarkPipeline(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				p := newPipeline(capture.Config{}, stats.Config{})
-				if mode == "counts" {
-					p.countsOnly()
-				}
-				if err := p.replay(context.Background(), src, nil); err != nil {
+				e := New(Config{CountsOnly: mode == "counts"})
+				run := NewRun(e, Input{Source: src, Files: []string{"bench.pcap"}}, Options{})
+				if err := run.Run(context.Background()); err != nil {
 					b.Fatal(err)
 				}
-				p.finish()
-				msgs += p.counter.Messages()
+				msgs += e.Messages()
 			}
 			b.ReportMetric(float64(msgs)/b.Elapsed().Seconds(), "msgs/s")
 		})

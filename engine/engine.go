@@ -1,0 +1,165 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/sipwatch/sipwatch/capture"
+	"github.com/sipwatch/sipwatch/packet"
+	"github.com/sipwatch/sipwatch/parse"
+	"github.com/sipwatch/sipwatch/report"
+	"github.com/sipwatch/sipwatch/stats"
+	"github.com/sipwatch/sipwatch/track"
+)
+
+// Config is what the pipeline is built from.
+type Config struct {
+	// Decoder configures link, network and tunnel decoding, reassembly and
+	// which ports are considered.
+	Decoder capture.Config
+	// Stats sizes the counters' bounded tables.
+	Stats stats.Config
+	// Track sizes the tracker's tables and sets its timers.
+	Track track.Config
+	// CountsOnly runs no tracker: the tshark-style counts and failures
+	// only, at about twice the speed.
+	CountsOnly bool
+}
+
+// Engine is the hot path: frame → decode → parse → count and track. It
+// owns one parse.Message that is reused for every message, so the path
+// allocates nothing per packet. An Engine has a single owner: its methods
+// must be called from one goroutine (Run's, when a Run drives it).
+type Engine struct {
+	dec      *capture.Decoder
+	counter  *stats.Counter
+	tracker  *track.Tracker
+	msg      parse.Message
+	nextTick time.Time // capture time at which the tracker's timers are next checked
+	last     time.Time // latest time seen, from the capture (or the wall clock when live and idle)
+}
+
+// tickEvery is how much time passes between two calls of the tracker's
+// timer check: fine enough for the 32 s transaction timeout.
+const tickEvery = 100 * time.Millisecond
+
+// New returns an engine with empty counters.
+func New(cfg Config) *Engine {
+	e := &Engine{counter: stats.NewCounter(cfg.Stats)}
+	if !cfg.CountsOnly {
+		e.tracker = track.New(cfg.Track)
+	}
+	e.dec = capture.NewDecoder(cfg.Decoder, e.Payload)
+	return e
+}
+
+// Packet feeds one captured frame through the pipeline and lets the
+// tracker's timers advance with the capture clock.
+func (e *Engine) Packet(pkt *packet.Packet) {
+	e.dec.Decode(pkt)
+	e.Advance(pkt.Time)
+}
+
+// Advance moves the tracker's clock to now if now is later than what it
+// has seen: packets do it with their capture time; a live run calls it
+// with the wall clock when the line is quiet, so that an unanswered
+// request still becomes a timeout after 32 s.
+func (e *Engine) Advance(now time.Time) {
+	if now.After(e.last) {
+		e.last = now
+	}
+	if e.tracker != nil && !now.Before(e.nextTick) {
+		e.tracker.Tick(now)
+		e.nextTick = now.Add(tickEvery)
+	}
+}
+
+// Payload parses the SIP message in one payload and counts and tracks it.
+// The decoder calls it for every SIP payload it cuts out of a frame;
+// sources that receive SIP already cut out (HEP) call it directly.
+func (e *Engine) Payload(pl *packet.Payload) {
+	data := pl.Data
+	for len(data) > 0 {
+		err := parse.Parse(data, &e.msg)
+		if !e.msg.StartLineOK() {
+			e.counter.AddUnparsable()
+			return
+		}
+		e.counter.Add(pl, &e.msg, err)
+		if e.tracker != nil {
+			e.tracker.Add(pl, &e.msg)
+		}
+		if e.msg.Len <= 0 || e.msg.Len >= len(data) {
+			return
+		}
+		data = skipCRLF(data[e.msg.Len:])
+		if !parse.IsStartLine(data) {
+			// Bytes after the declared body that do not start another
+			// message are ignored, as RFC 3261 §18.3 tells a receiver to.
+			return
+		}
+	}
+}
+
+func skipCRLF(b []byte) []byte {
+	for len(b) > 0 && (b[0] == '\r' || b[0] == '\n') {
+		b = b[1:]
+	}
+	return b
+}
+
+// Finish flushes what the decoder still holds (fragments, TCP streams) and
+// closes the tracker at the last time seen.
+func (e *Engine) Finish() {
+	e.dec.Close()
+	if e.tracker != nil {
+		e.tracker.Close(e.last)
+	}
+}
+
+// Messages is the number of SIP messages counted so far.
+func (e *Engine) Messages() uint64 { return e.counter.Messages() }
+
+// Tracking reports whether a tracker runs (not CountsOnly).
+func (e *Engine) Tracking() bool { return e.tracker != nil }
+
+// Report returns the counters and the tracking of everything seen so far.
+func (e *Engine) Report() report.Report {
+	r := report.Report{Counts: e.Counts()}
+	if e.tracker != nil {
+		t := e.tracker.Snapshot()
+		r.Tracking = &t
+	}
+	return r
+}
+
+// Flow returns the message flow of the call with this Call-ID, if the
+// tracker still holds it.
+func (e *Engine) Flow(callID string) (track.CallFlow, bool) {
+	if e.tracker == nil {
+		return track.CallFlow{}, false
+	}
+	return e.tracker.Flow(callID)
+}
+
+// Counts returns the message counters with the decoder's capture health.
+func (e *Engine) Counts() stats.Snapshot {
+	s := e.counter.Snapshot()
+	d := e.dec.Stats()
+	s.Packets = d.Packets
+	fillHealth(&s.Capture, &d)
+	return s
+}
+
+// fillHealth copies the decoder's share of the capture-health counters
+// (stats.CaptureStats is the list every output shows; the counter fills
+// the rest).
+func fillHealth(c *stats.CaptureStats, d *capture.Stats) {
+	c.NotSIP = d.NotSIP
+	c.Truncated = d.Truncated
+	c.DecodeErrors = d.DecodeErrors
+	c.ReassemblyDropped = d.ReassemblyDropped()
+	c.Encrypted = d.Encrypted
+	c.Keepalives = d.Keepalives
+	c.Fragments = d.Fragments
+	c.TCPRetransmitted = d.Stream.Retransmitted
+}
