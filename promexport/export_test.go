@@ -151,7 +151,7 @@ func TestScrapeMatchesSnapshot(t *testing.T) {
 			}
 			c.histogram("sipwatch_call_setup_seconds", nil, tr.Metrics.SetupTime)
 			c.histogram("sipwatch_call_pdd_seconds", nil, tr.Metrics.PDD)
-			c.histogram("sipwatch_session_request_delay_seconds", map[string]string{"outcome": "failed"}, tr.Metrics.SRD.Failed)
+			c.histogram("sipwatch_session_request_delay_seconds", map[string]string{"result": "failed"}, tr.Metrics.SRD.Failed)
 			c.eq("registration attempts", c.series("sipwatch_registration_attempts_total", nil), tr.Registrations.Attempts)
 			c.eq("registration successes", c.series("sipwatch_registration_successes_total", nil), tr.Registrations.Successes)
 			c.eq("registration challenges", c.series("sipwatch_registration_challenges_total", nil), tr.Registrations.Challenges)
