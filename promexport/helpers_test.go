@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -133,20 +134,39 @@ func serve(t *testing.T, cur *atomic.Pointer[pair]) string {
 	return "http://" + s.Addr().String()
 }
 
-// scrapeText GETs /metrics and returns the body.
-func scrapeText(t testing.TB, client *http.Client, base string) []byte {
-	t.Helper()
+// fetch GETs /metrics and returns the body; it may run on any goroutine.
+func fetch(client *http.Client, base string) ([]byte, error) {
 	rsp, err := client.Get(base + "/metrics")
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	defer rsp.Body.Close()
 	body, err := io.ReadAll(rsp.Body)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if rsp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /metrics: %s: %s", rsp.Status, body)
+		return nil, fmt.Errorf("GET /metrics: %s: %s", rsp.Status, body)
+	}
+	return body, nil
+}
+
+// parseText parses a text exposition; it may run on any goroutine.
+func parseText(body []byte) (map[string]*dto.MetricFamily, error) {
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("parse exposition: %w\n%s", err, body)
+	}
+	return fams, nil
+}
+
+// scrapeText GETs /metrics and returns the body.
+func scrapeText(t testing.TB, client *http.Client, base string) []byte {
+	t.Helper()
+	body, err := fetch(client, base)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return body
 }
@@ -154,10 +174,9 @@ func scrapeText(t testing.TB, client *http.Client, base string) []byte {
 // families parses a text exposition.
 func families(t testing.TB, body []byte) map[string]*dto.MetricFamily {
 	t.Helper()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(bytes.NewReader(body))
+	fams, err := parseText(body)
 	if err != nil {
-		t.Fatalf("parse exposition: %v\n%s", err, body)
+		t.Fatal(err)
 	}
 	return fams
 }
