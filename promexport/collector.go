@@ -94,10 +94,10 @@ var (
 		"Denominator of a service ratio; see sipwatch_ratio_numerator_total.",
 		"ratio")
 	srd = histogram("sipwatch_session_request_delay_seconds",
-		"RFC 6076 SRD: from a call's first INVITE to its first status-indicative response, for successful and failed setups.",
+		"RFC 6076 SRD: from a call's first INVITE to its first status-indicative response, by result (\"successful\" or \"failed\" setup).",
 		"result")
 	sdd = histogram("sipwatch_session_disconnect_delay_seconds",
-		"RFC 6076 SDD: from a call's first BYE to its final response or timeout.",
+		"RFC 6076 SDD: from a call's first BYE to its final response or timeout, by result (\"successful\": a 2xx, or \"failed\").",
 		"result")
 	callDuration = summary("sipwatch_call_duration_seconds",
 		"RFC 6076 SDT: from the 2xx that answered a call to its first BYE; the mean (ACD) is rate(_sum)/rate(_count).")
