@@ -277,14 +277,14 @@ func collectCounts(ch chan<- prometheus.Metric, st *stats.Snapshot, tr *track.Sn
 	ev.emit(ch, evictions, 1)
 }
 
-// hist accumulates Distributions whose labels map to the same series.
-type hist struct {
+// histSum adds up Distributions whose labels map to the same series.
+type histSum struct {
 	count   uint64
 	sum     float64
 	buckets [track.NumBuckets]uint64
 }
 
-func (h *hist) add(d track.Distribution) {
+func (h *histSum) add(d track.Distribution) {
 	h.count += d.Count
 	h.sum += d.SumSeconds
 	for i, n := range d.Buckets {
@@ -292,7 +292,7 @@ func (h *hist) add(d track.Distribution) {
 	}
 }
 
-func (h *hist) metric(m metric, labels ...string) prometheus.Metric {
+func (h *histSum) metric(m metric, labels ...string) prometheus.Metric {
 	b := make(map[float64]uint64, track.NumBuckets)
 	for i, n := range h.buckets {
 		b[track.BucketBounds[i]] = n
@@ -300,28 +300,34 @@ func (h *hist) metric(m metric, labels ...string) prometheus.Metric {
 	return prometheus.MustNewConstHistogram(m.desc, h.count, h.sum, b, labels...)
 }
 
-func one(d track.Distribution) *hist {
-	var h hist
+// histSums are histograms by one label value.
+type histSums map[string]*histSum
+
+func (hs histSums) add(label string, d track.Distribution) {
+	h := hs[label]
+	if h == nil {
+		h = &histSum{}
+		hs[label] = h
+	}
 	h.add(d)
-	return &h
+}
+
+// histogramOf is the series of one Distribution.
+func histogramOf(d track.Distribution, m metric, labels ...string) prometheus.Metric {
+	var h histSum
+	h.add(d)
+	return h.metric(m, labels...)
 }
 
 func collectTracking(ch chan<- prometheus.Metric, tr *track.Snapshot) {
 	tx, to := sums{}, sums{}
-	first, final := map[string]*hist{}, map[string]*hist{}
+	first, final := histSums{}, histSums{}
 	for name, ms := range tr.Transactions.ByMethod {
 		m := method(name)
 		tx.add(ms.Requests, m)
 		to.add(ms.Timeouts, m)
-		for _, k := range []struct {
-			by map[string]*hist
-			d  track.Distribution
-		}{{first, ms.FirstResponse}, {final, ms.FinalResponse}} {
-			if k.by[m] == nil {
-				k.by[m] = &hist{}
-			}
-			k.by[m].add(k.d)
-		}
+		first.add(m, ms.FirstResponse)
+		final.add(m, ms.FinalResponse)
 	}
 	tx.emit(ch, transactions, 1)
 	to.emit(ch, timeouts, 1)
@@ -350,12 +356,12 @@ func collectTracking(ch chan<- prometheus.Metric, tr *track.Snapshot) {
 		ch <- prometheus.MustNewConstMetric(ratioDen.desc, ratioDen.typ, float64(r.r.Denominator), r.name)
 	}
 
-	ch <- one(met.SRD.Successful).metric(srd, "successful")
-	ch <- one(met.SRD.Failed).metric(srd, "failed")
-	ch <- one(met.SDD.Successful).metric(sdd, "successful")
-	ch <- one(met.SDD.Failed).metric(sdd, "failed")
+	ch <- histogramOf(met.SRD.Successful, srd, "successful")
+	ch <- histogramOf(met.SRD.Failed, srd, "failed")
+	ch <- histogramOf(met.SDD.Successful, sdd, "successful")
+	ch <- histogramOf(met.SDD.Failed, sdd, "failed")
 	ch <- prometheus.MustNewConstSummary(callDuration.desc, met.SDT.Count, met.SDT.SumSeconds, nil)
 	for _, d := range distributions {
-		ch <- one(d.get(tr)).metric(d.metric)
+		ch <- histogramOf(d.get(tr), d.metric)
 	}
 }

@@ -1,6 +1,7 @@
 package track
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 	"time"
@@ -78,5 +79,20 @@ func BenchmarkHistAdd(b *testing.B) {
 	for i := range b.N {
 		// 0.5 ms to ~4 s, cycling through the export buckets.
 		h.add(int64(500*time.Microsecond) << (i % 13))
+	}
+}
+
+// TestDistributionJSONUnchanged checks that the export buckets stay out of
+// the JSON form of a Distribution.
+func TestDistributionJSONUnchanged(t *testing.T) {
+	var h hist
+	h.add(int64(3 * time.Millisecond))
+	got, err := json.Marshal(h.snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"count":1,"min_ms":3,"mean_ms":3,"p50_ms":3,"p90_ms":3,"p99_ms":3,"max_ms":3}`
+	if string(got) != want {
+		t.Errorf("JSON %s, want %s", got, want)
 	}
 }
