@@ -28,12 +28,35 @@ var histBounds = func() (b [histBuckets]int64) {
 	return b
 }()
 
+// BucketBounds are the upper bounds, in seconds, of the coarse buckets a
+// Distribution carries for exporters (Prometheus histograms): a duration d
+// falls in the first bucket with d ≤ bound, and in none when it is longer
+// than the last (only the count holds it). They span a LAN round trip to
+// past Timer B (32 s).
+var BucketBounds = [NumBuckets]float64{
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+	1, 2.5, 5, 10, 20, 32, 60,
+}
+
+// NumBuckets is the number of coarse export buckets.
+const NumBuckets = 16
+
+// leBounds are BucketBounds in nanoseconds.
+var leBounds = func() (b [NumBuckets]int64) {
+	for i, s := range BucketBounds {
+		b[i] = int64(math.Round(s * 1e9))
+	}
+	return b
+}()
+
 // hist is a fixed-bucket latency histogram with log-spaced buckets. Its
 // memory is constant, adding is a binary search over 122 bounds, and
 // quantiles are estimated by interpolating inside a bucket, clamped to the
-// exact minimum and maximum.
+// exact minimum and maximum. le counts the same values in the coarse export
+// buckets (le[NumBuckets] holds those beyond the last bound).
 type hist struct {
 	counts   [histBuckets]uint64
+	le       [NumBuckets + 1]uint64
 	n        uint64
 	sum      float64 // nanoseconds; float so a long capture cannot overflow it
 	min, max int64
@@ -54,6 +77,11 @@ func (h *hist) add(d int64) {
 		}
 	}
 	h.counts[lo]++
+	i := 0
+	for i < NumBuckets && d > leBounds[i] {
+		i++
+	}
+	h.le[i]++
 	if h.n == 0 || d < h.min {
 		h.min = d
 	}
@@ -104,21 +132,34 @@ type Distribution struct {
 	P90MS  float64 `json:"p90_ms"`
 	P99MS  float64 `json:"p99_ms"`
 	MaxMS  float64 `json:"max_ms"`
+
+	// Buckets[i] counts the durations ≤ BucketBounds[i] (cumulative, as a
+	// Prometheus histogram's buckets); Count includes the longer ones.
+	// SumSeconds is the exact sum. Neither is part of the JSON export.
+	Buckets    [NumBuckets]uint64 `json:"-"`
+	SumSeconds float64            `json:"-"`
 }
 
 func (h *hist) snapshot() Distribution {
 	if h.n == 0 {
 		return Distribution{}
 	}
-	return Distribution{
-		Count:  h.n,
-		MinMS:  ms(float64(h.min)),
-		MeanMS: ms(h.sum / float64(h.n)),
-		P50MS:  ms(h.quantile(0.50)),
-		P90MS:  ms(h.quantile(0.90)),
-		P99MS:  ms(h.quantile(0.99)),
-		MaxMS:  ms(float64(h.max)),
+	d := Distribution{
+		Count:      h.n,
+		MinMS:      ms(float64(h.min)),
+		MeanMS:     ms(h.sum / float64(h.n)),
+		P50MS:      ms(h.quantile(0.50)),
+		P90MS:      ms(h.quantile(0.90)),
+		P99MS:      ms(h.quantile(0.99)),
+		MaxMS:      ms(float64(h.max)),
+		SumSeconds: h.sum / 1e9,
 	}
+	var cum uint64
+	for i := range d.Buckets {
+		cum += h.le[i]
+		d.Buckets[i] = cum
+	}
+	return d
 }
 
 // ms converts nanoseconds to milliseconds, rounded to the microsecond so
