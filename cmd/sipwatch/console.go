@@ -44,6 +44,8 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	paused := c.fs.Bool("paused", false, "with -r: open the console with the replay held before its first packet; p starts it")
 	var lf liveFlags
 	lf.register(c.fs)
+	var xf exportFlags
+	xf.register(c.fs)
 	rest, err := c.parse(args, stdout)
 	if err != nil {
 		return err
@@ -66,7 +68,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		if cfg.Decoder, err = fileConfig(c, *ports); err != nil {
 			return err
 		}
-		return replayFiles(ctx, c, files, cfg, engine.Options{Speed: speed, Held: *paused}, stdin, stdout, stderr)
+		return replayFiles(ctx, c, files, &xf, cfg, engine.Options{Speed: speed, Held: *paused}, stdin, stdout, stderr)
 	}
 	if c.set("speed") || c.set("paused") {
 		return c.errorf("--speed and --paused apply to a replay (-r FILE)")
@@ -81,14 +83,20 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if !isTerminal(stdout) {
 		return errors.New("the console draws on a terminal and standard output is not one; use 'sipwatch stats -i IFACE' for text, JSON or CSV")
 	}
+	opt := engine.Options{Limit: ls.count, Serve: true, Publish: publishEvery}
+	ex, err := xf.listen(&opt)
+	if err != nil {
+		return err
+	}
+	defer ex.stop()
 	lc, err := openLive(ctx, ls)
 	if err != nil {
 		return err
 	}
 	defer lc.close()
-	run := engine.NewRun(engine.New(engine.Config{}), lc.input(), engine.Options{
-		Limit: ls.count, Write: lc.w, Serve: true, Publish: publishEvery,
-	})
+	opt.Write = lc.w
+	run := engine.NewRun(engine.New(engine.Config{}), lc.input(), opt)
+	ex.start(ctx, run)
 	err = console(lc.ctx, run, false, stdin, stdout)
 	var writeErr error
 	if lc.w != nil {

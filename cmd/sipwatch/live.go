@@ -335,7 +335,13 @@ func (lc *liveCapture) input() engine.Input {
 // an interface went down during it, or when -w could not write; the
 // statistics of what was captured are printed first in the last two cases.
 // Kernel drops are a warning only: the counts are still worth reading.
-func runLiveStats(ctx context.Context, ls *liveSettings, cfg engine.Config, format string, showProgress bool, stdout, stderr io.Writer) error {
+func runLiveStats(ctx context.Context, ls *liveSettings, xf *exportFlags, cfg engine.Config, format string, showProgress bool, stdout, stderr io.Writer) error {
+	opt := engine.Options{Limit: ls.count}
+	ex, err := xf.listen(&opt)
+	if err != nil {
+		return err
+	}
+	defer ex.stop()
 	lc, err := openLive(ctx, ls)
 	if err != nil {
 		return err
@@ -351,7 +357,9 @@ func runLiveStats(ctx context.Context, ls *liveSettings, cfg engine.Config, form
 	if showProgress {
 		prog = newProgress(stderr, nil)
 	}
-	run := engine.NewRun(engine.New(cfg), lc.input(), engine.Options{Limit: ls.count, Write: lc.w, Progress: prog.tick})
+	opt.Write, opt.Progress = lc.w, prog.tick
+	run := engine.NewRun(engine.New(cfg), lc.input(), opt)
+	ex.start(ctx, run)
 	readErr := run.Run(lc.ctx)
 	prog.done()
 	var writeErr error

@@ -39,6 +39,8 @@ func runReplay(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	speedFlag := c.fs.String("speed", "max", "replay `speed`: a multiple of the capture's own pace (1 for real time, 10, 100, 0.5 …) or max (as fast as possible)")
 	paused := c.fs.Bool("paused", false, "open the console with the replay held before its first packet; p starts it")
 	ports := c.fs.String("ports", "", "only consider UDP/TCP traffic to or from these `ports` (comma-separated; ranges like 5060-5080); default: any port, SIP recognised by content")
+	var xf exportFlags
+	xf.register(c.fs)
 	files, err := c.parse(args, stdout)
 	if err != nil {
 		return err
@@ -54,11 +56,11 @@ func runReplay(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if cfg.Decoder, err = fileConfig(c, *ports); err != nil {
 		return err
 	}
-	return replayFiles(ctx, c, files, cfg, engine.Options{Speed: speed, Held: *paused}, stdin, stdout, stderr)
+	return replayFiles(ctx, c, files, &xf, cfg, engine.Options{Speed: speed, Held: *paused}, stdin, stdout, stderr)
 }
 
 // replayFiles opens the console on capture files.
-func replayFiles(ctx context.Context, c *command, files []string, cfg engine.Config, opt engine.Options, stdin io.Reader, stdout, stderr io.Writer) error {
+func replayFiles(ctx context.Context, c *command, files []string, xf *exportFlags, cfg engine.Config, opt engine.Options, stdin io.Reader, stdout, stderr io.Writer) error {
 	in, err := openFiles(c, files, stdin)
 	if err != nil {
 		return err
@@ -68,7 +70,13 @@ func replayFiles(ctx context.Context, c *command, files []string, cfg engine.Con
 		return errors.New("the console draws on a terminal and standard output is not one; use 'sipwatch stats' for text, JSON or CSV")
 	}
 	opt.Serve, opt.Publish = true, publishEvery
+	ex, err := xf.listen(&opt)
+	if err != nil {
+		return err
+	}
+	defer ex.stop()
 	run := engine.NewRun(engine.New(cfg), in, opt)
+	ex.start(ctx, run)
 	err = console(ctx, run, opt.Held, stdin, stdout)
 	final := run.Latest()
 	switch {

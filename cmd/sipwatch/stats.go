@@ -34,8 +34,11 @@ func runStats(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		"default for files: any port, SIP recognised by content; default live: 5060,5061, filtered in the kernel")
 	noProgress := c.fs.Bool("no-progress", false, "never show the progress line on stderr")
 	countsOnly := c.fs.Bool("counts-only", false, "only the message counts and failures (tshark's sip,stat and more), at about twice the speed: no transactions, calls or metrics")
+	output := c.fs.String("o", "", "write the statistics to `FILE` instead of standard output")
 	var lf liveFlags
 	lf.register(c.fs)
+	var xf exportFlags
+	xf.register(c.fs)
 	files, err := c.parse(args, stdout)
 	if err != nil {
 		return err
@@ -46,6 +49,12 @@ func runStats(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	cfg := engine.Config{CountsOnly: *countsOnly}
 	showProgress := !*noProgress && isTerminal(stderr)
+	out, err := openOutput(*output, stdout)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	stdout = out
 
 	if len(lf.interfaces) > 0 {
 		if len(files) > 0 {
@@ -55,7 +64,7 @@ func runStats(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if err != nil {
 			return err
 		}
-		return runLiveStats(ctx, ls, cfg, f, showProgress, stdout, stderr)
+		return runLiveStats(ctx, ls, &xf, cfg, f, showProgress, stdout, stderr)
 	}
 	if given := lf.given(c); len(given) > 0 {
 		return c.errorf("%s: only for a live capture (-i IFACE)", strings.Join(given, ", "))
@@ -72,13 +81,19 @@ func runStats(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	defer in.Source.Close()
 
-	e := engine.New(cfg)
 	var prog *progress
 	if showProgress {
 		prog = newProgress(stderr, in.Source)
 	}
-	run := engine.NewRun(e, in, engine.Options{Progress: prog.tick})
+	opt := engine.Options{Progress: prog.tick}
+	ex, err := xf.listen(&opt)
+	if err != nil {
+		return err
+	}
+	run := engine.NewRun(engine.New(cfg), in, opt)
+	ex.start(ctx, run)
 	err = run.Run(ctx)
+	ex.stop()
 	prog.done()
 	var warn error
 	switch {
@@ -90,6 +105,9 @@ func runStats(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	rep := run.Report()
 	if err := report.Write(stdout, f, &rep); err != nil {
+		return err
+	}
+	if err := out.Close(); err != nil {
 		return err
 	}
 	if warn != nil {
@@ -146,6 +164,34 @@ func parsePorts(s string) ([]uint16, error) {
 		}
 	}
 	return out, nil
+}
+
+// output is where a command writes its statistics: standard output, or
+// the -o file, created before the capture starts so that an unwritable
+// path fails at once. Close reports a failed write of the file.
+type output struct {
+	io.Writer
+	f    *os.File
+	done bool
+}
+
+func openOutput(name string, stdout io.Writer) (*output, error) {
+	if name == "" || name == "-" {
+		return &output{Writer: stdout}, nil
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		return nil, &inputError{fmt.Errorf("cannot write the statistics: %w", err)}
+	}
+	return &output{Writer: f, f: f}, nil
+}
+
+func (o *output) Close() error {
+	if o.f == nil || o.done {
+		return nil
+	}
+	o.done = true
+	return o.f.Close()
 }
 
 // isTerminal reports whether w is a character device (a terminal).
