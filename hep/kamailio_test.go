@@ -28,6 +28,9 @@ import (
 // -trace_counts file for the UAC, so retransmissions, if any, are
 // expected as well.
 //
+// The HEP copies go over UDP in one subtest and over TCP in the other
+// (the Collector then frames Kamailio's stream by the HEP length).
+//
 // It needs kamailio and sipp on PATH; without them it is skipped, except
 // under CI=true, where it fails.
 func TestKamailioInterop(t *testing.T) {
@@ -39,6 +42,16 @@ func TestKamailioInterop(t *testing.T) {
 		}
 		t.Skipf("kamailio and sipp needed: %v", err)
 	}
+	for _, hepTCP := range []bool{false, true} {
+		name := "hep-over-udp"
+		if hepTCP {
+			name = "hep-over-tcp"
+		}
+		t.Run(name, func(t *testing.T) { kamailioInterop(t, kamailio, sipp, hepTCP) })
+	}
+}
+
+func kamailioInterop(t *testing.T, kamailio, sipp string, hepTCP bool) {
 	const calls = 10
 	dir := t.TempDir()
 
@@ -56,11 +69,19 @@ func TestKamailioInterop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start(t, ctx, dir, "kamailio", kamailio, "-f", cfg, "-L", kamailioModules(kamailio), "-Y", dir, "-w", dir,
+	kamArgs := []string{"-f", cfg, "-L", kamailioModules(kamailio), "-Y", dir, "-w", dir,
 		"-D", "-E", "-m", "32", "-M", "8",
-		"-A", "LISTEN=udp:"+kamAddr,
-		"-A", fmt.Sprintf(`UAS_URI="sip:127.0.0.1:%d"`, uasPort),
-		"-A", fmt.Sprintf(`HEP_URI="sip:%s"`, c.Addr()))
+		"-A", "LISTEN=udp:" + kamAddr,
+		"-A", fmt.Sprintf(`UAS_URI="sip:127.0.0.1:%d"`, uasPort)}
+	if hepTCP {
+		p := freeTCPPort(t)
+		kamArgs = append(kamArgs, "-A", "HEP_TCP", "-A", fmt.Sprintf("LISTEN_TCP=tcp:127.0.0.1:%d", p),
+			"-A", fmt.Sprintf(`SEND_SOCK="sip:127.0.0.1:%d;transport=tcp"`, p),
+			"-A", fmt.Sprintf(`HEP_URI="sip:%s;transport=tcp"`, c.Addr()))
+	} else {
+		kamArgs = append(kamArgs, "-A", fmt.Sprintf(`HEP_URI="sip:%s"`, c.Addr()))
+	}
+	start(t, ctx, dir, "kamailio", kamailio, kamArgs...)
 	waitBound(t, kamAddr)
 
 	uac := start(t, ctx, dir, "uac", sipp, "-sn", "uac", kamAddr, "-i", "127.0.0.1", "-p", strconv.Itoa(uacPort),
@@ -114,7 +135,17 @@ func TestKamailioInterop(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("HEP messages by direction and kind (-want from SIPp +got):\n%s", diff)
 	}
-	t.Logf("collector: %+v", c.Stats())
+	st := c.Stats()
+	t.Logf("collector: %+v", st)
+	if st.ErrorsTotal() != 0 || st.Packets != uint64(total) {
+		t.Errorf("collector stats %+v, want %d packets and no errors", st, total)
+	}
+	if hepTCP && (st.TCPFrames != uint64(total) || st.UDPPackets != 0 || st.ConnsAccepted == 0) {
+		t.Errorf("HEP over TCP: %+v", st)
+	}
+	if !hepTCP && (st.UDPPackets != uint64(total) || st.TCPFrames != 0) {
+		t.Errorf("HEP over UDP: %+v", st)
+	}
 	if len(r.msgs) > 0 {
 		m := r.msgs[0]
 		t.Logf("first message: family %d proto %d %v → %v time %d.%06d agent %d auth %q node %q correlation %q type %d, %d bytes",
@@ -206,6 +237,17 @@ func freeUDPPort(t *testing.T) int {
 	}
 	defer c.Close()
 	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// freeTCPPort returns a loopback TCP port that was free a moment ago.
+func freeTCPPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
 
 // waitBound waits until something holds the UDP address (binding it
