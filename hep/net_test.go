@@ -318,3 +318,66 @@ func TestCollectorStopsWhileBusy(t *testing.T) {
 	}
 	waitFor(t, "some deliveries", func() bool { return r.len() > 0 })
 }
+
+func TestCollectorDeliverNoAlloc(t *testing.T) {
+	c, err := Listen("127.0.0.1:0", CollectorConfig{QueueLen: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.udp.Close()
+	defer c.tcp.Close()
+	m := testMessage(3, true)
+	b := Append(nil, &m)
+	allocs := testing.AllocsPerRun(1000, func() {
+		c.deliver(b) // copy into the slot, decode, queue
+		s := <-c.queue
+		c.free <- s
+	})
+	if allocs != 0 {
+		t.Fatalf("deliver allocates %.1f times per message", allocs)
+	}
+	if st := c.Stats(); st.Packets != 1001 || st.ErrorsTotal() != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestSendNoAlloc(t *testing.T) {
+	// A UDP sink that reads nothing: the writer goroutine keeps writing
+	// into the socket buffer (and may see errors), Send is what is measured.
+	sink, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close()
+	s, err := NewSenderConfig(sink.LocalAddr().String(), SenderConfig{QueueLen: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(context.Background())
+	m := testMessage(1, false)
+	for range 8 {
+		s.Send(&m) // allocate the queue's buffers
+	}
+	waitFor(t, "queue drained", func() bool { st := s.Stats(); return st.Sent+st.SendErrors+st.Dropped == 8 })
+	allocs := testing.AllocsPerRun(1000, func() { s.Send(&m) })
+	if allocs != 0 {
+		t.Fatalf("Send allocates %.1f times per message", allocs)
+	}
+}
+
+func BenchmarkCollectorDeliver(b *testing.B) {
+	c, err := Listen("127.0.0.1:0", CollectorConfig{QueueLen: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.udp.Close()
+	defer c.tcp.Close()
+	m := testMessage(3, false)
+	buf := Append(nil, &m)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		c.deliver(buf)
+		c.free <- <-c.queue
+	}
+}
