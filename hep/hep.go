@@ -158,8 +158,8 @@ func familyOf(a netip.Addr) uint8 {
 // header: ErrShort, ErrHEPv1, ErrHEPv2, ErrNotHEP, ErrLength.
 func FrameLength(b []byte) (int, error) {
 	if len(b) < HeaderLen {
-		if len(b) > 0 && (b[0] == 1 || b[0] == 2) {
-			return 0, versionError(b)
+		if err := versionError(b); err != ErrNotHEP {
+			return 0, err
 		}
 		return 0, ErrShort
 	}
@@ -174,20 +174,27 @@ func FrameLength(b []byte) (int, error) {
 }
 
 // versionError tells an old HEP packet from something else. HEP v1 and v2
-// start with the version byte (1 or 2) and the header length byte: 16 or
-// 40 for v1 (IPv4 or IPv6 addresses), 28 or 52 for v2 (the same plus time
-// and capture id).
+// start with the version byte (1 or 2), a header length byte and the
+// address family (2 or 10). The length is 16 (IPv4) or 40 (IPv6) for the
+// fixed part plus addresses; some agents count v2's 12-byte time and
+// capture-id block in it (28, 52), others do not (Kamailio's siptrace
+// sends 16 for IPv4 HEP v2), so all four values are accepted for both.
 func versionError(b []byte) error {
-	if len(b) < 2 {
+	if len(b) < 3 || (b[0] != 1 && b[0] != 2) {
 		return ErrNotHEP
 	}
-	switch {
-	case b[0] == 1 && (b[1] == 16 || b[1] == 40):
-		return ErrHEPv1
-	case b[0] == 2 && (b[1] == 28 || b[1] == 52):
-		return ErrHEPv2
+	switch b[1] {
+	case 16, 28, 40, 52:
+	default:
+		return ErrNotHEP
 	}
-	return ErrNotHEP
+	if b[2] != FamilyIPv4 && b[2] != FamilyIPv6 {
+		return ErrNotHEP
+	}
+	if b[0] == 1 {
+		return ErrHEPv1
+	}
+	return ErrHEPv2
 }
 
 // Decode parses one HEP v3 packet, which must fill b exactly (a UDP

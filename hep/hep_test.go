@@ -131,6 +131,9 @@ func TestDecodeErrors(t *testing.T) {
 	v2 := append([]byte{2, 28, 2, 17}, 0x13, 0xc4, 0x13, 0xc4, 10, 0, 0, 1, 10, 0, 0, 2)
 	v2 = append(append(v2, make([]byte, 12)...), invite...)
 	v2v6 := append([]byte{2, 52, 10, 17}, make([]byte, 48)...)
+	// HEP v2 as Kamailio's siptrace sends it: the length byte leaves out the time block.
+	v2kam := append([]byte{2, 16, 2, 17}, make([]byte, 24)...)
+	v2kam = append(v2kam, invite...)
 	tests := []struct {
 		name string
 		in   []byte
@@ -139,9 +142,12 @@ func TestDecodeErrors(t *testing.T) {
 		{"empty", nil, ErrShort},
 		{"five bytes", []byte("HEP3\x00"), ErrShort},
 		{"hep v1", v1, ErrHEPv1},
-		{"hep v1 two bytes", v1[:2], ErrHEPv1},
+		{"hep v1 three bytes", v1[:3], ErrHEPv1},
+		{"two bytes", v1[:2], ErrShort},
 		{"hep v2", v2, ErrHEPv2},
 		{"hep v2 ipv6", v2v6, ErrHEPv2},
+		{"hep v2 kamailio", v2kam, ErrHEPv2},
+		{"hep v2 unknown family", append([]byte{2, 16, 3}, v2kam[3:]...), ErrNotHEP},
 		{"sip text", []byte(invite), ErrNotHEP},
 		{"version byte without a header length", []byte{2, 99, 0, 0, 0, 0, 0}, ErrNotHEP},
 		{"lower-case magic", append([]byte("hep3"), good[4:]...), ErrNotHEP},

@@ -42,16 +42,15 @@ func TestKamailioInterop(t *testing.T) {
 		}
 		t.Skipf("kamailio and sipp needed: %v", err)
 	}
-	for _, hepTCP := range []bool{false, true} {
-		name := "hep-over-udp"
-		if hepTCP {
-			name = "hep-over-tcp"
-		}
-		t.Run(name, func(t *testing.T) { kamailioInterop(t, kamailio, sipp, hepTCP) })
-	}
+	t.Run("hep-over-udp", func(t *testing.T) { kamailioInterop(t, kamailio, sipp, false, false) })
+	t.Run("hep-over-tcp", func(t *testing.T) { kamailioInterop(t, kamailio, sipp, true, false) })
+	t.Run("hep-v2-counted", func(t *testing.T) { kamailioInterop(t, kamailio, sipp, false, true) })
 }
 
-func kamailioInterop(t *testing.T, kamailio, sipp string, hepTCP bool) {
+// kamailioInterop runs the calls once. With hepV2 Kamailio sends HEP
+// version 2 instead, and every copy must be counted under ErrHEPv2 and
+// none delivered.
+func kamailioInterop(t *testing.T, kamailio, sipp string, hepTCP, hepV2 bool) {
 	const calls = 10
 	dir := t.TempDir()
 
@@ -81,6 +80,9 @@ func kamailioInterop(t *testing.T, kamailio, sipp string, hepTCP bool) {
 	} else {
 		kamArgs = append(kamArgs, "-A", fmt.Sprintf(`HEP_URI="sip:%s"`, c.Addr()))
 	}
+	if hepV2 {
+		kamArgs = append(kamArgs, "-A", "HEP_V2")
+	}
 	start(t, ctx, dir, "kamailio", kamailio, kamArgs...)
 	waitBound(t, kamAddr)
 
@@ -105,6 +107,16 @@ func kamailioInterop(t *testing.T, kamailio, sipp string, hepTCP bool) {
 	total := 0
 	for _, n := range want {
 		total += n
+	}
+	if hepV2 {
+		waitFor(t, fmt.Sprintf("%d HEP v2 packets", total), func() bool { return c.Stats().UDPPackets >= uint64(total) })
+		time.Sleep(300 * time.Millisecond) // anything extra would arrive now
+		st := c.Stats()
+		want := [NumReasons]uint64{ErrHEPv2: uint64(total)}
+		if st.Errors != want || st.Packets != 0 || st.UDPPackets != uint64(total) || r.len() != 0 {
+			t.Errorf("HEP v2 input: %+v, %d delivered; want every packet under %v", st, r.len(), ErrHEPv2)
+		}
+		return
 	}
 	waitFor(t, fmt.Sprintf("%d HEP messages", total), func() bool { return r.len() >= total })
 	time.Sleep(300 * time.Millisecond) // anything extra would arrive now
