@@ -23,7 +23,8 @@ type CollectorConfig struct {
 	// connections are closed at once and counted.
 	MaxConns int
 	// MaxMessage caps one HEP packet, which is also each TCP
-	// connection's buffer (default and maximum MaxLen). A TCP frame
+	// connection's buffer (default and maximum MaxLen, minimum
+	// HeaderLen). A TCP frame
 	// announcing more is counted under ErrFrameTooLarge and its
 	// connection closed, since the stream cannot be resynchronised.
 	MaxMessage int
@@ -92,6 +93,7 @@ func Listen(addr string, cfg CollectorConfig) (*Collector, error) {
 	if cfg.MaxMessage <= 0 || cfg.MaxMessage > MaxLen {
 		cfg.MaxMessage = MaxLen
 	}
+	cfg.MaxMessage = max(cfg.MaxMessage, HeaderLen) // room for a header, so a stream reader always makes progress
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, err

@@ -381,3 +381,54 @@ func BenchmarkCollectorDeliver(b *testing.B) {
 		c.free <- <-c.queue
 	}
 }
+
+func TestCollectorTinyMaxMessage(t *testing.T) {
+	// A cap below the header size is raised to it, so the TCP reader
+	// always has room to read a header and cannot spin.
+	c := startCollector(t, CollectorConfig{MaxMessage: 1}, func(*Message) {})
+	tc, err := net.Dial("tcp", c.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	tc.Write(Append(nil, &Message{Data: []byte("x")}))
+	waitFor(t, "frame too large", func() bool { return c.Stats().Errors[ErrFrameTooLarge] == 1 })
+	waitFor(t, "connection closed", func() bool { return c.Stats().Conns == 0 })
+}
+
+func TestSenderToCollectorIPv6(t *testing.T) {
+	if l, err := net.ListenPacket("udp", "[::1]:0"); err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	} else {
+		l.Close()
+	}
+	for _, scheme := range []string{"", "tcp://"} {
+		var r received
+		c, err := Listen("[::1]:0", CollectorConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- c.Run(ctx, r.handle) }()
+		s, err := NewSender(scheme + c.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := testMessage(5, true)
+		s.Send(&m)
+		cctx, ccancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if err := s.Close(cctx); err != nil {
+			t.Fatal(err)
+		}
+		ccancel()
+		waitFor(t, "message over ::1", func() bool { return r.len() == 1 })
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(m, r.msgs[0], cmpMsg); diff != "" {
+			t.Errorf("%q: (-sent +got):\n%s", scheme, diff)
+		}
+	}
+}

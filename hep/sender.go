@@ -42,12 +42,16 @@ type Sender struct {
 	free  chan []byte
 	queue chan []byte
 
+	// mu orders Send against Close: Send enqueues under the read lock,
+	// Close sets closed under the write lock, so nothing is queued after
+	// the writer has started its final drain.
+	mu       sync.RWMutex
+	closed   bool
 	closing  chan struct{}
 	closeMu  sync.Once
 	abort    context.CancelFunc
 	abortCtx context.Context
 	done     chan struct{}
-	closed   atomic.Bool
 
 	sent, bytes, dropped, tooLarge, sendErrors, dials, dialErrors atomic.Uint64
 	lastErr                                                       atomic.Pointer[string]
@@ -104,7 +108,9 @@ func NewSenderConfig(target string, cfg SenderConfig) (*Sender, error) {
 // Send encodes m and queues it. It never blocks: when the queue is full,
 // or after Close, the message is dropped and counted. m is not retained.
 func (s *Sender) Send(m *Message) {
-	if s.closed.Load() {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
 		s.dropped.Add(1)
 		return
 	}
@@ -140,7 +146,9 @@ func (s *Sender) Stats() SenderStats {
 // dropped) and returns ctx.Err(). Close may be called more than once.
 func (s *Sender) Close(ctx context.Context) error {
 	s.closeMu.Do(func() {
-		s.closed.Store(true)
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
 		close(s.closing)
 	})
 	select {
