@@ -2,6 +2,7 @@ package hep
 
 import (
 	"bytes"
+	"os"
 	"testing"
 	"unsafe"
 
@@ -13,6 +14,11 @@ import (
 // encode → decode unchanged (decode → encode → decode is stable).
 func FuzzDecode(f *testing.F) {
 	f.Add(pkt(base4()...))
+	if b, err := os.ReadFile("testdata/kamailio-invite.hep"); err == nil {
+		f.Add(b)
+	} else {
+		f.Fatal(err)
+	}
 	f.Add(pkt(with(base4(), ch(0, ChunkAuthKey, 'k'), ch(0, ChunkNodeName, 'n'), ch(0, ChunkCorrelationID, 'c'), ch(7, 1, 1))...))
 	f.Add(Append(nil, &Message{Family: FamilyIPv6, Data: []byte("x"), CorrelationID: []byte("y")}))
 	f.Add([]byte{2, 28, 2, 17, 0, 0})

@@ -1,9 +1,11 @@
 package hep
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"net/netip"
+	"os"
 	"testing"
 	"time"
 
@@ -113,6 +115,31 @@ func TestDecode(t *testing.T) {
 				t.Errorf("Decode mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestDecodeKamailio(t *testing.T) {
+	b, err := os.ReadFile("testdata/kamailio-invite.hep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m Message
+	if err := Decode(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	const start = "INVITE sip:service@127.0.0.1:27070 SIP/2.0\r\n"
+	if !bytes.HasPrefix(m.Data, []byte(start)) || len(m.Data) != len(b)-99 { // the payload chunk header ends at byte 99
+		t.Errorf("payload %d bytes: %.60q", len(m.Data), m.Data)
+	}
+	m.Data = nil
+	want := Message{
+		Seconds: 1796237652, Micros: 788512, Family: FamilyIPv4, Protocol: ProtoUDP,
+		Src:     netip.MustParseAddrPort("127.0.0.1:27081"),
+		Dst:     netip.MustParseAddrPort("127.0.0.1:27070"),
+		AgentID: 2001, PayloadType: PayloadSIP,
+	}
+	if diff := cmp.Diff(want, m, cmpMsg); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
 
