@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -29,7 +30,7 @@ type CollectorConfig struct {
 	// connection closed, since the stream cannot be resynchronised.
 	MaxMessage int
 	// IdleTimeout closes a TCP connection that sends nothing for this
-	// long (default 0: never).
+	// long (default 0: never). Such a close is not a read error.
 	IdleTimeout time.Duration
 }
 
@@ -329,7 +330,7 @@ func (c *Collector) readTCP(conn *net.TCPConn) {
 			if have > 0 && errors.Is(err, io.EOF) {
 				c.tcpFrames.Add(1)
 				c.errs[ErrTruncated].Add(1) // the peer closed mid-frame
-			} else if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+			} else if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && !errors.Is(err, os.ErrDeadlineExceeded) {
 				c.readErrors.Add(1)
 			}
 			return
