@@ -236,7 +236,7 @@ func (m *dashboardModel) rates(f *Frame) {
 }
 
 func classArray(c track.ClassCounts) [6]uint64 {
-	return [6]uint64{c.C1xx, c.C2xx, c.C3xx, c.C4xx, c.C5xx, c.C6xx}
+	return [6]uint64(c)
 }
 
 // Update scrolls the code table.

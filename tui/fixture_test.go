@@ -149,7 +149,7 @@ func testTrack() *track.Snapshot {
 		v := uint64(i % 7)
 		t.Intervals.Rows = append(t.Intervals.Rows, track.IntervalRow{
 			Start: at(float64(10 * i)), Requests: 20 + v,
-			Responses: track.ClassCounts{C1xx: 8 + v, C2xx: 10, C4xx: uint64(3 * (i % 3)), C5xx: uint64(i / 50), C6xx: uint64(i % 20 / 19)},
+			Responses: track.ClassCounts{8 + v, 10, 0, uint64(3 * (i % 3)), uint64(i / 50), uint64(i % 20 / 19)},
 		})
 	}
 	lf := ladderFlow()
