@@ -1,119 +1,89 @@
 package stats
 
-// boundedMap is a map with a fixed capacity and an optional age limit.
-// Inserting a new key into a full map evicts the oldest inserted one (FIFO),
-// so memory stays flat however many distinct keys the traffic brings (a SIP
-// scanner sends a new Call-ID with every packet). With an age limit, keys
-// whose last touch is older than maxAge (capture time) are dropped as new
-// keys arrive, so a steady stream of short-lived keys keeps the map at the
-// size the traffic rate needs rather than at its cap. Lookups and updates of
-// existing keys never allocate; inserts allocate only while the map grows.
-type boundedMap[K comparable, V any] struct {
-	m       map[K]entry[V]
-	q       keyQueue[K] // every key of m exactly once, in the order queued
-	max     int
-	maxAge  int64 // nanoseconds; 0: no age limit
+import (
+	"math"
+
+	"github.com/sipwatch/sipwatch/internal/bounded"
+)
+
+// ageTable is a bounded.Table whose entries are forgotten maxAge of capture
+// time after their last update. Memory stays flat however many distinct
+// keys the traffic brings (a SIP scanner sends a new Call-ID with every
+// packet), and a steady stream of short-lived keys keeps the table at the
+// size the traffic rate needs rather than at its cap.
+//
+// Expiry is lazy: an entry is scheduled maxAge after it was inserted, and
+// an update only records the entry's own time; when the recorded deadline
+// comes up, an entry updated since is rescheduled, one that was not is
+// dropped. Each insert examines at most expireWork entries, so no message
+// pays for a long pass. A new key in a full table evicts the entry idle
+// longest among the oldest few (bounded.Table.Victim). Lookups and updates
+// never allocate; inserts allocate only while the table grows to its cap.
+type ageTable[V any] struct {
+	t       *bounded.Table[aged[V]]
+	maxAge  int64 // nanoseconds of capture time, > 0
 	evicted uint64
 	expired uint64
 }
 
-type entry[V any] struct {
+// aged is an entry and the capture time of its last update.
+type aged[V any] struct {
 	v    V
-	last int64 // capture time of the last put, in nanoseconds
+	last int64 // nanoseconds
 }
 
-// expireWork bounds how many queued keys one insert examines for expiry.
+// expireWork bounds how many entries one insert examines for expiry.
 const expireWork = 4
 
-func newBoundedMap[K comparable, V any](max int, maxAge int64) *boundedMap[K, V] {
-	return &boundedMap[K, V]{m: make(map[K]entry[V], min(max, 4096)), q: newKeyQueue[K](min(max, 4096)), max: max, maxAge: maxAge}
+func newAgeTable[V any](limit int, maxAge int64) *ageTable[V] {
+	return &ageTable[V]{t: bounded.New[aged[V]](limit), maxAge: max(maxAge, 1)}
 }
 
-func (b *boundedMap[K, V]) get(k K) (V, bool) {
-	e, ok := b.m[k]
-	return e.v, ok
-}
-
-// put stores v under k at capture time now (nanoseconds). A new key first
-// lets old keys expire, then evicts the oldest key if the map is full.
-func (b *boundedMap[K, V]) put(k K, v V, now int64) {
-	_, ok := b.m[k]
-	b.set(k, v, now, ok)
-}
-
-// set is put for a caller that has just looked k up: existed says whether
-// k is in the map, which saves a second lookup on the hot path.
-func (b *boundedMap[K, V]) set(k K, v V, now int64, existed bool) {
-	if !existed {
-		b.expire(now)
-		if len(b.m) >= b.max {
-			delete(b.m, b.q.pop().k)
-			b.evicted++
-		}
-		b.q.push(queued[K]{k, now}, b.max)
+// get returns the entry of k without updating it.
+func (a *ageTable[V]) get(k uint64) (*V, bool) {
+	s, ok := a.t.Lookup(k)
+	if !ok {
+		return nil, false
 	}
-	b.m[k] = entry[V]{v: v, last: now}
+	return &a.t.At(s).v, true
 }
 
-// expire examines a few of the oldest queued keys. The queue is ordered by
-// the time each key was queued, so the pass stops at the first key queued
-// less than maxAge ago. An old key that was touched since it was queued goes
-// to the back with its new time; one that was not is dropped.
-func (b *boundedMap[K, V]) expire(now int64) {
-	if b.maxAge <= 0 {
-		return
+// touch returns the entry of k, updated at capture time now (nanoseconds),
+// and whether k was there already. A new key gets a zero entry, after old
+// entries had their chance to expire and, if the table is still full, one
+// was evicted. The pointer is valid until the next touch.
+func (a *ageTable[V]) touch(k uint64, now int64) (*V, bool) {
+	if s, ok := a.t.Lookup(k); ok {
+		e := a.t.At(s)
+		e.last = now
+		return &e.v, true
 	}
-	for range expireWork {
-		if b.q.n == 0 || now-b.q.peek().at < b.maxAge {
-			return // also when the capture clock went backwards
-		}
-		k := b.q.pop().k
-		if last := b.m[k].last; now-last < b.maxAge {
-			b.q.push(queued[K]{k, last}, b.max)
-			continue
-		}
-		delete(b.m, k)
-		b.expired++
+	a.t.Expire(now, expireWork, a.due, a.drop)
+	if a.t.Full() {
+		a.t.Remove(a.t.Victim(0, a.due))
+		a.evicted++
 	}
+	e := a.t.At(a.t.Insert(k, 0, a.after(now)))
+	e.last = now
+	return &e.v, false
 }
 
-func (b *boundedMap[K, V]) len() int { return len(b.m) }
+// due returns the real deadline of slot s: maxAge after its last update.
+func (a *ageTable[V]) due(s int32) int64 { return a.after(a.t.At(s).last) }
 
-// queued is a key and the capture time it was queued at.
-type queued[K any] struct {
-	k  K
-	at int64
+// drop removes the expired entry in slot s.
+func (a *ageTable[V]) drop(s int32, _ int64) {
+	a.t.Remove(s)
+	a.expired++
 }
 
-// keyQueue is a FIFO ring buffer that grows up to a limit.
-type keyQueue[K any] struct {
-	buf      []queued[K]
-	start, n int
-}
-
-func newKeyQueue[K any](capacity int) keyQueue[K] {
-	return keyQueue[K]{buf: make([]queued[K], max(capacity, 1))}
-}
-
-func (q *keyQueue[K]) push(k queued[K], limit int) {
-	if q.n == len(q.buf) {
-		grown := make([]queued[K], min(max(2*len(q.buf), 1), max(limit, q.n+1)))
-		for i := range q.n {
-			grown[i] = q.buf[(q.start+i)%len(q.buf)]
-		}
-		q.buf, q.start = grown, 0
+// after returns capture time t plus maxAge, saturating: timestamps come
+// from untrusted captures.
+func (a *ageTable[V]) after(t int64) int64 {
+	if t > math.MaxInt64-a.maxAge {
+		return math.MaxInt64
 	}
-	q.buf[(q.start+q.n)%len(q.buf)] = k
-	q.n++
+	return t + a.maxAge
 }
 
-func (q *keyQueue[K]) peek() queued[K] { return q.buf[q.start] }
-
-func (q *keyQueue[K]) pop() queued[K] {
-	var zero queued[K]
-	k := q.buf[q.start]
-	q.buf[q.start] = zero
-	q.start = (q.start + 1) % len(q.buf)
-	q.n--
-	return k
-}
+func (a *ageTable[V]) len() int { return a.t.Len() }

@@ -55,4 +55,3 @@ func (t *methodTable) name(i int) string {
 	}
 	return "OTHER"
 }
-

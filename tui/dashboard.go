@@ -124,8 +124,8 @@ func (m *dashboardModel) SetFrame(f, prev *Frame, flt filter) {
 	s := f.Stats
 	m.total = 0
 	for i, name := range stats.ClassNames {
-		m.classes[i] = classRow{label: name, name: explain.Class((i + 1) * 100).Name, count: s.Classes[name]}
-		m.total += s.Classes[name]
+		m.classes[i] = classRow{label: name, name: explain.Class((i + 1) * 100).Name, count: s.Classes[i]}
+		m.total += s.Classes[i]
 	}
 	m.rates(f)
 
