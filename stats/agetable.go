@@ -58,7 +58,9 @@ func (a *ageTable[V]) touch(k uint64, now int64) (*V, bool) {
 		e.last = now
 		return &e.v, true
 	}
-	a.t.Expire(now, expireWork, a.due, a.drop)
+	if a.t.DueBy(now) {
+		a.t.Expire(now, expireWork, a.due, a.drop)
+	}
 	if a.t.Full() {
 		a.t.Remove(a.t.Victim(0, a.due))
 		a.evicted++

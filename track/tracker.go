@@ -349,9 +349,15 @@ func isFailure(code int, cancelled bool) bool {
 // be early (see bounded.Table): an entry whose real deadline is later is
 // simply rescheduled.
 func (t *Tracker) expire(now int64) {
-	t.txns.Expire(now, 0, t.txnDue, t.txnExpired)
-	t.calls.Expire(now, 0, t.callDue, t.callExpired)
-	t.regs.Expire(now, 0, t.regDue, t.regExpired)
+	if t.txns.DueBy(now) {
+		t.txns.Expire(now, 0, t.txnDue, t.txnExpired)
+	}
+	if t.calls.DueBy(now) {
+		t.calls.Expire(now, 0, t.callDue, t.callExpired)
+	}
+	if t.regs.DueBy(now) {
+		t.regs.Expire(now, 0, t.regDue, t.regExpired)
+	}
 }
 
 // txnExpired runs the timer of transaction s, due at tracker time d.

@@ -213,6 +213,14 @@ func (t *Table[T]) Settle(s int32, due int64, q Queue, exact bool) {
 	}
 }
 
+// DueBy reports whether some entry's recorded deadline is at or before
+// now: whether Expire has anything to do. It is small enough to be inlined,
+// so a caller on a hot path can skip the call to Expire.
+func (t *Table[T]) DueBy(now int64) bool {
+	h0, h1 := t.heaps[0], t.heaps[1] // NumQueues is 2
+	return len(h0) > 0 && t.due[h0[0]] <= now || len(h1) > 0 && t.due[h1[0]] <= now
+}
+
 // Expire handles the entries whose recorded deadline is at or before now,
 // earliest first; with work > 0 it looks at no more than work entries (a
 // bounded amount of expiry per call on a hot path), otherwise at all that

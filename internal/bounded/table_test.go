@@ -81,6 +81,13 @@ func TestExpire(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tb := build(t, 10, tt.seeds)
+			anyDue := false
+			for _, e := range tt.seeds {
+				anyDue = anyDue || e.rec <= tt.now
+			}
+			if tb.DueBy(tt.now) != anyDue {
+				t.Errorf("DueBy(%d) = %v, want %v", tt.now, !anyDue, anyDue)
+			}
 			var removed []uint64
 			tb.Expire(tt.now, tt.work, realDue(tb), func(s int32, d int64) {
 				if d != tb.At(s).real || d > tt.now {
