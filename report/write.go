@@ -46,8 +46,8 @@ func writeCSV(w io.Writer, r *Report) error {
 	cw.Write([]string{"kind", "key", "count"})
 	row("total", "packets", s.Packets)
 	row("total", "sip_messages", s.SIPMessages)
-	for _, c := range stats.ClassNames {
-		row("class", c, s.Classes[c])
+	for i, c := range stats.ClassNames {
+		row("class", c, s.Classes[i])
 	}
 	for _, k := range sortedCodes(s.Responses) {
 		row("response", k, s.Responses[k])
@@ -104,13 +104,13 @@ func writeTable(w io.Writer, r *Report) error {
 	}
 
 	var total uint64
-	for _, c := range stats.ClassNames {
-		total += s.Classes[c]
+	for i := range stats.ClassNames {
+		total += s.Classes[i]
 	}
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(&b, "\nResponses by class\n")
-	for _, c := range stats.ClassNames {
-		fmt.Fprintf(tw, "  %s %s\t%8d\t%7s\n", c, className(c), s.Classes[c], share(s.Classes[c], total))
+	for i, c := range stats.ClassNames {
+		fmt.Fprintf(tw, "  %s %s\t%8d\t%7s\n", c, className(c), s.Classes[i], share(s.Classes[i], total))
 	}
 	fmt.Fprintf(tw, "  total\t%8d\t\n", total)
 	tw.Flush()

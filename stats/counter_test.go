@@ -1,7 +1,9 @@
 package stats
 
 import (
+	"math"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -145,7 +147,7 @@ func TestCounterCounts(t *testing.T) {
 		SIPMessages: 8,
 		Requests:    map[string]uint64{"INVITE": 1, "ACK": 1, "FOO": 1, "OPTIONS": 1},
 		Responses:   map[string]uint64{"100": 1, "486": 1, "501": 1, "200": 1},
-		Classes:     map[string]uint64{"1xx": 1, "2xx": 1, "3xx": 0, "4xx": 1, "5xx": 1, "6xx": 0},
+		Classes:     parse.ClassCounts{1, 1, 0, 1, 1, 0},
 		ResponsesByMethod: map[string]map[string]uint64{
 			"INVITE": {"100": 1, "486": 1}, "FOO": {"501": 1}, "(none)": {"200": 1},
 		},
@@ -291,23 +293,35 @@ func TestExtensionMethodsAreBounded(t *testing.T) {
 	}
 }
 
-func TestBoundedMapEvictsOldest(t *testing.T) {
-	b := newBoundedMap[int, int](3, 0)
-	for i := range 5 {
-		b.put(i, i, 0)
+func TestAgeTableEvictsTheIdlest(t *testing.T) {
+	const sec = int64(time.Second)
+	tests := []struct {
+		name    string
+		touches []uint64 // one key per second
+		gone    []uint64
+	}{
+		{"oldest goes first", []uint64{0, 1, 2, 3, 4}, []uint64{0, 1}},
+		{"an update is not an insert", []uint64{0, 1, 2, 1, 2}, nil},
+		{"a key updated since it came is spared", []uint64{0, 1, 2, 0, 3, 4}, []uint64{1, 2}},
 	}
-	if b.len() != 3 || b.evicted != 2 {
-		t.Fatalf("len %d evicted %d", b.len(), b.evicted)
-	}
-	for i := range 5 {
-		_, ok := b.get(i)
-		if ok != (i >= 2) {
-			t.Errorf("key %d present = %v", i, ok)
-		}
-	}
-	b.put(3, 33, 0) // update: no eviction
-	if v, _ := b.get(3); v != 33 || b.evicted != 2 {
-		t.Errorf("update evicted or lost the value")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newAgeTable[uint64](3, 1000*sec)
+			for i, k := range tt.touches {
+				v, _ := a.touch(k, int64(i)*sec)
+				*v = k * 10
+			}
+			for k := range uint64(5) {
+				v, ok := a.get(k)
+				want := slices.Contains(tt.touches, k) && !slices.Contains(tt.gone, k)
+				if ok != want || ok && *v != k*10 {
+					t.Errorf("key %d present %v, want %v", k, ok, want)
+				}
+			}
+			if a.evicted != uint64(len(tt.gone)) || a.expired != 0 || a.len() > 3 {
+				t.Errorf("evicted %d expired %d len %d", a.evicted, a.expired, a.len())
+			}
+		})
 	}
 }
 
@@ -341,26 +355,40 @@ func TestCounterAddDoesNotAllocate(t *testing.T) {
 	}
 }
 
-func TestBoundedMapExpiresByAge(t *testing.T) {
+func TestAgeTableExpiresByAge(t *testing.T) {
 	const sec = int64(time.Second)
-	b := newBoundedMap[int, int](1000, 10*sec)
+	a := newAgeTable[int](1000, 10*sec)
 	for i := range 100 { // one new key per second
-		b.put(i, i, int64(i)*sec)
-		b.put(0, 0, int64(i)*sec) // key 0 stays active
+		a.touch(uint64(i), int64(i)*sec)
+		a.touch(0, int64(i)*sec) // key 0 stays active
 	}
 	// Only keys touched in the last 10 s (plus the few an insert has not
 	// examined yet) remain, and the active key survives.
-	if n := b.len(); n > 10+expireWork+1 {
+	if n := a.len(); n > 10+expireWork+1 {
 		t.Errorf("%d keys kept, want about 10", n)
 	}
-	if _, ok := b.get(0); !ok {
+	if _, ok := a.get(0); !ok {
 		t.Error("an active key expired")
 	}
-	if _, ok := b.get(50); ok {
+	if _, ok := a.get(50); ok {
 		t.Error("a key idle for 49 s was kept")
 	}
-	if b.evicted != 0 || b.expired == 0 {
-		t.Errorf("evicted %d expired %d: want expiry, not eviction", b.evicted, b.expired)
+	if a.evicted != 0 || a.expired == 0 {
+		t.Errorf("evicted %d expired %d: want expiry, not eviction", a.evicted, a.expired)
+	}
+	// A capture clock that jumps back expires nothing and breaks nothing.
+	a.touch(1000, 0)
+	if err := a.t.Check(); err != nil || a.len() == 0 {
+		t.Errorf("after the clock went back: %v, %d keys", err, a.len())
+	}
+}
+
+func TestAgeTableSaturatesDeadlines(t *testing.T) {
+	a := newAgeTable[int](4, int64(time.Hour))
+	a.touch(1, math.MaxInt64-5) // a capture timestamp near the end of int64 time
+	a.touch(2, math.MaxInt64-4) // without saturation, key 1's deadline would have wrapped to the past
+	if _, ok := a.get(1); !ok || a.expired != 0 {
+		t.Errorf("deadline overflowed: key expired (%d)", a.expired)
 	}
 }
 

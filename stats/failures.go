@@ -4,8 +4,8 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/sipwatch/sipwatch/internal/topk"
 	"github.com/sipwatch/sipwatch/packet"
-
 	"github.com/sipwatch/sipwatch/parse"
 )
 
@@ -33,13 +33,6 @@ type warnCount struct {
 	n    uint64
 }
 
-// peerCount is one tracked sender; err is the space-saving over-count bound.
-type peerCount struct {
-	addr netip.Addr
-	n    uint64
-	err  uint64
-}
-
 // failure accumulates what was seen of one failing (method, code) pair.
 type failure struct {
 	key         failureKey
@@ -57,8 +50,10 @@ type failure struct {
 	retryMax      int
 	retryBad      uint64 // Retry-After values that were not a number
 
-	peers  [maxPeers]peerCount
-	nPeers int
+	// peers counts the senders of the failure with the space-saving
+	// algorithm: with maxPeers slots, every sender that sent more than
+	// count/maxPeers of the failures is guaranteed a slot.
+	peers topk.Counter[netip.Addr, struct{}]
 
 	challenges  [4]uint64 // by ChallengeState
 	afterCancel uint64
@@ -87,7 +82,7 @@ func (t *failureTable) add(p *packet.Payload, m *parse.Message, method int, ctx 
 			t.dropped++
 			return
 		}
-		f = &failure{key: k, first: p.Time}
+		f = &failure{key: k, first: p.Time, peers: topk.New[netip.Addr, struct{}](maxPeers)}
 		t.rows[k] = f
 	}
 	f.count++
@@ -120,7 +115,7 @@ func (t *failureTable) add(p *packet.Payload, m *parse.Message, method int, ctx 
 			f.retryBad++
 		}
 	}
-	f.addPeer(p.Src.Addr())
+	f.peers.Add(p.Src.Addr())
 	f.sample.set(p, m)
 }
 
@@ -165,29 +160,6 @@ func (f *failure) addWarning(v []byte) {
 	}
 	f.warnings[f.nWarnings] = warnCount{code: code, n: 1}
 	f.nWarnings++
-}
-
-// addPeer counts a sender with the space-saving algorithm: with maxPeers
-// slots, every sender that sent more than count/maxPeers of the failures is
-// guaranteed a slot, and each slot's count over-estimates by at most err.
-func (f *failure) addPeer(a netip.Addr) {
-	lo := 0
-	for i := 0; i < f.nPeers; i++ {
-		if f.peers[i].addr == a {
-			f.peers[i].n++
-			return
-		}
-		if f.peers[i].n < f.peers[lo].n {
-			lo = i
-		}
-	}
-	if f.nPeers < maxPeers {
-		f.peers[f.nPeers] = peerCount{addr: a, n: 1}
-		f.nPeers++
-		return
-	}
-	old := f.peers[lo].n
-	f.peers[lo] = peerCount{addr: a, n: old + 1, err: old}
 }
 
 // sampleField names the header values kept from the latest occurrence of a

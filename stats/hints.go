@@ -29,26 +29,24 @@ const hintMaxAge = int64(2 * time.Hour)
 
 // hintTable holds callHints for a bounded number of calls.
 type hintTable struct {
-	calls *boundedMap[uint64, callHint]
+	calls *ageTable[callHint]
 }
 
 func newHintTable(max int) *hintTable {
-	return &hintTable{calls: newBoundedMap[uint64, callHint](max, hintMaxAge)}
+	return &hintTable{calls: newAgeTable[callHint](max, hintMaxAge)}
 }
 
 // credentials remembers that a request carried Authorization or
 // Proxy-Authorization, so the response to it can be told apart from a
 // first challenge.
 func (t *hintTable) credentials(now int64, callID uint64, method int, cseq uint32) {
-	h, _ := t.calls.get(callID)
+	h, _ := t.calls.touch(callID, now)
 	h.credMethod, h.credCSeq = method, cseq
-	t.calls.put(callID, h, now)
 }
 
 func (t *hintTable) cancelled(now int64, callID uint64) {
-	h, _ := t.calls.get(callID)
+	h, _ := t.calls.touch(callID, now)
 	h.cancelled = true
-	t.calls.put(callID, h, now)
 }
 
 // classify puts a 4xx-6xx response in the context of its call and updates
@@ -61,7 +59,11 @@ func (t *hintTable) classify(now int64, callID uint64, m *parse.Message, method 
 		}
 		return ctx
 	}
-	h, ok := t.calls.get(callID)
+	var h callHint
+	p, ok := t.calls.get(callID)
+	if ok {
+		h = *p
+	}
 	bit := uint32(0)
 	if method < 32 {
 		bit = 1 << method
@@ -77,8 +79,8 @@ func (t *hintTable) classify(now int64, callID uint64, m *parse.Message, method 
 		if answered {
 			ctx.challenge = explain.RepeatedChallenge
 		}
-		h.challenged |= bit
-		t.calls.put(callID, h, now)
+		p, _ = t.calls.touch(callID, now)
+		p.challenged |= bit
 	case 403:
 		if answered || ok && h.challenged&bit != 0 {
 			ctx.challenge = explain.ChallengeThenForbidden

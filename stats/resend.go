@@ -10,9 +10,9 @@ import (
 
 // resendKey identifies one direction of one call, as tshark keys its SIP
 // retransmission table: the Call-ID plus source and destination address and
-// port, hashed to 64 bits so the map key is one word and a lookup never
+// port, hashed to 64 bits (the key of a bounded.Table) so a lookup never
 // allocates. Two directions colliding would need a 64-bit hash collision.
-type resendKey uint64
+type resendKey = uint64
 
 // resendHasher computes resendKeys without allocating.
 type resendHasher struct {
@@ -62,7 +62,7 @@ type resendEntry struct {
 // CANCEL never count); a final response is a resend when the last message in
 // that direction was a final response with the same CSeq, method and code.
 //
-// The table holds a bounded number of entries (see boundedMap), and a
+// The table holds a bounded number of entries (see ageTable), and a
 // direction not seen for resendMaxAge of capture time is forgotten: SIP
 // stops retransmitting after 64*T1 = 32 s (RFC 3261 §17.1.1.2, Timers B, F
 // and H), so a repeat later than that is a new message for tshark too only
@@ -72,19 +72,19 @@ type resendEntry struct {
 const resendMaxAge = int64(64 * time.Second)
 
 type resendTable struct {
-	entries *boundedMap[resendKey, resendEntry]
+	entries *ageTable[resendEntry]
 	hasher  *resendHasher
 }
 
 func newResendTable(max int, seed maphash.Seed) *resendTable {
-	return &resendTable{entries: newBoundedMap[resendKey, resendEntry](max, resendMaxAge), hasher: newResendHasher(seed)}
+	return &resendTable{entries: newAgeTable[resendEntry](max, resendMaxAge), hasher: newResendHasher(seed)}
 }
 
 // check updates the table with one message and reports whether it is a
 // retransmission. method is the CSeq method index.
 func (t *resendTable) check(now int64, src, dst netip.AddrPort, m *parse.Message, method int) bool {
 	k := t.hasher.key(m.CallID, src, dst)
-	e, ok := t.entries.get(k)
+	e, ok := t.entries.touch(k, now)
 	resend := false
 	if ok {
 		switch {
@@ -104,6 +104,5 @@ func (t *resendTable) check(now int64, src, dst netip.AddrPort, m *parse.Message
 	default:
 		e.state = stateProvisional
 	}
-	t.entries.set(k, e, now, ok)
 	return resend
 }

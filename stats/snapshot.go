@@ -6,9 +6,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/sipwatch/sipwatch/packet"
-
 	"github.com/sipwatch/sipwatch/explain"
+	"github.com/sipwatch/sipwatch/packet"
+	"github.com/sipwatch/sipwatch/parse"
 )
 
 // Snapshot is an immutable copy of the counters. Its JSON form is the
@@ -20,7 +20,7 @@ type Snapshot struct {
 	SIPMessages       uint64                       `json:"sip_messages"`
 	Requests          map[string]uint64            `json:"requests"`
 	Responses         map[string]uint64            `json:"responses"`
-	Classes           map[string]uint64            `json:"classes"`
+	Classes           parse.ClassCounts            `json:"classes"` // {"1xx":n, ..., "6xx":n}
 	ResponsesByMethod map[string]map[string]uint64 `json:"responses_by_method"`
 	Retransmissions   Retransmissions              `json:"retransmissions"`
 	Transports        map[string]uint64            `json:"transports"`
@@ -136,8 +136,9 @@ type Sample struct {
 	ViaCount     int    `json:"via_count"`
 }
 
-// ClassNames are the six response classes in order.
-var ClassNames = [6]string{"1xx", "2xx", "3xx", "4xx", "5xx", "6xx"}
+// ClassNames are the six response classes in order: ClassNames[i] names
+// Snapshot.Classes[i].
+var ClassNames = parse.ClassNames
 
 // Snapshot returns a copy of the counters that shares nothing with the
 // Counter. Capture-level fields (Files, Packets, most of Capture) are the
@@ -147,7 +148,6 @@ func (c *Counter) Snapshot() Snapshot {
 		SIPMessages:       c.messages,
 		Requests:          map[string]uint64{},
 		Responses:         map[string]uint64{},
-		Classes:           map[string]uint64{},
 		ResponsesByMethod: map[string]map[string]uint64{},
 		Transports:        map[string]uint64{},
 		Retransmissions:   Retransmissions{Requests: c.retransReq, Responses: c.retransRsp},
@@ -158,13 +158,10 @@ func (c *Counter) Snapshot() Snapshot {
 			s.Requests[c.methods.name(i)] += n
 		}
 	}
-	for _, cl := range ClassNames {
-		s.Classes[cl] = 0
-	}
 	for i, n := range c.responses {
 		if n > 0 {
 			s.Responses[strconv.Itoa(i+100)] = n
-			s.Classes[ClassNames[(i+100)/100-1]] += n
+			s.Classes[parse.ClassOf(i+100)] += n
 		}
 	}
 	for mi, bm := range c.byMethod {
@@ -241,8 +238,8 @@ func (c *Counter) failureSnapshot(f *failure) Failure {
 	if f.retryN > 0 {
 		out.RetryAfter = &Range{Min: f.retryMin, Max: f.retryMax}
 	}
-	for _, p := range f.peers[:f.nPeers] {
-		out.TopSenders = append(out.TopSenders, ValueCount{Value: p.addr.String(), Count: p.n})
+	for _, p := range f.peers.Items() {
+		out.TopSenders = append(out.TopSenders, ValueCount{Value: p.Key.String(), Count: p.Count})
 	}
 	sortCounts(out.TopSenders)
 	if len(out.TopSenders) > 5 {
@@ -300,8 +297,8 @@ func sortCounts(v []ValueCount) {
 // Class returns the class name ("4xx") of a status code, or "" when the code
 // is outside 100..699.
 func Class(code int) string {
-	if code < 100 || code > 699 {
-		return ""
+	if i := parse.ClassOf(code); i >= 0 {
+		return ClassNames[i]
 	}
-	return ClassNames[code/100-1]
+	return ""
 }

@@ -113,7 +113,7 @@ func (t *Tracker) inviteRequest(now int64, row *ivRow, p *packet.Payload, m *par
 	cs int32, ok bool) (int32, bool) {
 	if len(m.To.Tag) > 0 {
 		if ok {
-			c := &t.calls.ents[cs]
+			c := t.calls.At(cs)
 			c.info.reinvites = sat16(c.info.reinvites + 1)
 			t.cs.reinvites++
 		} else {
@@ -123,7 +123,7 @@ func (t *Tracker) inviteRequest(now int64, row *ivRow, p *packet.Payload, m *par
 	}
 	fromTag := t.hash(m.From.Tag)
 	if ok {
-		c := &t.calls.ents[cs]
+		c := t.calls.At(cs)
 		if c.fromTag == fromTag && c.info.state.inSetup() {
 			if m.CSeq != c.inviteCSeq {
 				// A new INVITE after a challenge, a redirect or a 422: the
@@ -146,11 +146,11 @@ func (t *Tracker) inviteRequest(now int64, row *ivRow, p *packet.Payload, m *par
 		t.cs.reused++
 		t.removeCall(cs, false)
 	}
-	if t.calls.full() {
+	if t.calls.Full() {
 		t.evictCall()
 	}
-	s := t.calls.insert(callKey, now+t.timeout)
-	c := &t.calls.ents[s]
+	s := t.calls.Insert(callKey, qOpen, now+t.timeout)
+	c := t.calls.At(s)
 	c.info = callInfo{state: stCalling, startWall: t.wall, start: now, caller: t.src, callee: t.dst}
 	c.fromTag = fromTag
 	c.inviteCSeq = m.CSeq
@@ -267,7 +267,7 @@ func (t *Tracker) byeRequest(now int64, m *parse.Message, key uint64, cs int32, 
 		t.cs.unknownDialog++
 		return
 	}
-	c := &t.calls.ents[cs]
+	c := t.calls.At(cs)
 	if c.byeTxn != 0 {
 		return // the other side's BYE, or the same BYE on another hop
 	}
@@ -313,7 +313,7 @@ func (t *Tracker) sessionEnded(c *call) {
 // was applied: it keeps the flow, and moves the call's deadline earlier
 // when the message ended a phase.
 func (t *Tracker) touchCall(s int32, now int64, p *packet.Payload, m *parse.Message, retrans bool) {
-	c := &t.calls.ents[s]
+	c := t.calls.At(s)
 	c.lastSeen = now
 	if f := t.flows.get(c.flow, c.flowGen); f != nil {
 		t.flows.record(f, t.wall, t.src, t.dst, p, m, retrans)
@@ -330,7 +330,7 @@ func (t *Tracker) syncFlow(c *call) {
 
 // callDue returns the real deadline of a call.
 func (t *Tracker) callDue(s int32) int64 {
-	c := &t.calls.ents[s]
+	c := t.calls.At(s)
 	switch {
 	case c.pending != pendNone:
 		return c.pendSince + t.timeout
@@ -348,7 +348,7 @@ func (t *Tracker) callDue(s int32) int64 {
 // callFire runs the transition due at tracker time at and reports whether
 // the call is to be removed.
 func (t *Tracker) callFire(s int32, at int64) bool {
-	c := &t.calls.ents[s]
+	c := t.calls.At(s)
 	switch {
 	case c.pending == pendRedirect:
 		t.setupEnded(c, stRedirected, int(c.pendCode), at)
@@ -371,7 +371,7 @@ func (t *Tracker) callFire(s int32, at int64) bool {
 // BYE; an evicted call still in setup is counted apart (its outcome is
 // unknown).
 func (t *Tracker) removeCall(s int32, evicted bool) {
-	c := &t.calls.ents[s]
+	c := t.calls.At(s)
 	if evicted {
 		t.cs.evicted++
 	}
@@ -391,7 +391,7 @@ func (t *Tracker) removeCall(s int32, evicted bool) {
 		f.inTable = false
 	}
 	t.cs.byState[c.info.state]--
-	t.calls.remove(s)
+	t.calls.Remove(s)
 }
 
 func (t *Tracker) evictCall() {

@@ -1,6 +1,10 @@
 package track
 
-import "time"
+import (
+	"time"
+
+	"github.com/sipwatch/sipwatch/parse"
+)
 
 // maxMono caps the tracker clock, leaving room to add any configured
 // timeout without overflowing int64 (a fuzzer or a corrupt capture can
@@ -47,13 +51,10 @@ func (c *clock) advance(ts time.Time) int64 {
 	return c.mono
 }
 
-// classCounts is one count per response class 1xx..6xx.
-type classCounts [6]uint64
-
 // ivRow is one interval of the time series.
 type ivRow struct {
 	requests  uint64
-	responses classCounts
+	responses parse.ClassCounts
 	timeouts  uint64
 	newCalls  uint64
 	answered  uint64

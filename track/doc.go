@@ -3,6 +3,18 @@
 // SDT, RRD, IRA, SER, SEER, ISA and SCR, plus ASR, NER, PDD and ACD.
 // METRICS.md gives every formula.
 //
+// # One job
+//
+// track is everything that needs transaction, dialog or registration
+// state: transactions and their timeouts, calls and their outcomes,
+// registrations and their bindings, the RFC 6076 metrics computed from
+// them, the "who is failing" breakdowns, and the per-interval time series.
+// Counting messages one by one the way tshark does (per method, code and
+// class, with tshark's retransmission rule) and the failure rows with
+// their explanations are package stats' job; the two share the bounded
+// table (bounded.Table), the space-saving top-k (topk.Counter) and the
+// class-count type (parse.ClassCounts), and each works without the other.
+//
 // # Data flow
 //
 // The capture pipeline feeds a Tracker next to the stats.Counter:
@@ -31,17 +43,17 @@
 //
 // # Bounded memory
 //
-// Transactions, calls and registrations live in tables with a cap (by
-// default 200,000, 100,000 and 100,000 entries). Each entry has a deadline
-// in a min-heap: finished entries leave after a linger time, idle ones
-// after a timeout, and when a table is full the entry with the earliest
-// deadline is evicted. Every counter and metric is updated at a state
-// transition, never by scanning a table, so evicted entries still count;
-// the number evicted is reported. Histograms have fixed buckets, the "who
-// is failing" lists use space-saving top-k, the time series is a ring, and
-// recent call flows are a ring of reusable buffers. At the default caps
-// everything together stays under 80 MiB of live heap (see TestEntrySizes
-// and TestFlood).
+// Transactions, calls and registrations live in bounded.Tables with a cap
+// (by default 200,000, 100,000 and 100,000 entries). Each entry has a
+// deadline in a min-heap: finished entries leave after a linger time, idle
+// ones after a timeout, and when a table is full the entry with the
+// earliest deadline is evicted. Every counter and metric is updated at a
+// state transition, never by scanning a table, so evicted entries still
+// count; the number evicted is reported. Histograms have fixed buckets, the
+// "who is failing" lists and the per-server outcomes use space-saving top-k
+// (topk.Counter), the time series is a ring, and recent call flows are a
+// ring of reusable buffers. At the default caps everything together stays
+// under 80 MiB of live heap (see TestEntrySizes and TestFlood).
 //
 // # Bad input
 //

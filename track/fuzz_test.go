@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/sipwatch/sipwatch/internal/bounded"
 )
 
 var (
@@ -147,30 +149,14 @@ func checkInvariants(t *testing.T, tr *Tracker) {
 	}
 }
 
-func eachEntry[T any](tb *table[T], fn func(*T)) {
-	for s := range tb.ents {
-		if tb.pos[s] >= 0 {
-			fn(&tb.ents[s])
-		}
-	}
+func eachEntry[T any](tb *bounded.Table[T], fn func(*T)) {
+	tb.Each(func(_ int32, e *T) { fn(e) })
 }
 
-func checkTable[T any](t *testing.T, name string, tb *table[T]) {
+func checkTable[T any](t *testing.T, name string, tb *bounded.Table[T]) {
 	t.Helper()
-	if tb.n > tb.max || len(tb.index) != tb.n || len(tb.heaps[qOpen])+len(tb.heaps[qDone]) != tb.n {
-		t.Fatalf("%s: n %d max %d index %d heaps %d+%d", name, tb.n, tb.max, len(tb.index),
-			len(tb.heaps[qOpen]), len(tb.heaps[qDone]))
-	}
-	for q := range tb.heaps {
-		h := tb.heaps[q]
-		for i, s := range h {
-			if int(tb.pos[s]) != i || tb.queue[s] != uint8(q) || tb.index[tb.keys[s]] != s {
-				t.Fatalf("%s: slot %d misfiled", name, s)
-			}
-			if i > 0 && tb.due[h[(i-1)/2]] > tb.due[s] {
-				t.Fatalf("%s: heap order broken at %d", name, i)
-			}
-		}
+	if err := tb.Check(); err != nil {
+		t.Fatalf("%s: %v", name, err)
 	}
 }
 

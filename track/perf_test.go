@@ -207,8 +207,8 @@ func TestFlood(t *testing.T) {
 		copy(br[len(br)-8:], id8(i))
 		p.Time = t0.Add(time.Duration(i) * gap)
 		tr.Add(p, m)
-		if tr.calls.len() > cfg.MaxCalls || tr.txns.len() > cfg.MaxTransactions {
-			t.Fatalf("after %d INVITEs: calls %d txns %d over caps", i, tr.calls.len(), tr.txns.len())
+		if tr.calls.Len() > cfg.MaxCalls || tr.txns.Len() > cfg.MaxTransactions {
+			t.Fatalf("after %d INVITEs: calls %d txns %d over caps", i, tr.calls.Len(), tr.txns.Len())
 		}
 		if i%100_000 == 99_999 {
 			runtime.ReadMemStats(&ms)

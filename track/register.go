@@ -87,14 +87,14 @@ func requestedExpires(m *parse.Message) int {
 
 func (t *Tracker) registerRequest(now int64, m *parse.Message, callKey, key uint64) {
 	t.rg.requests++
-	s, ok := t.regs.lookup(callKey)
+	s, ok := t.regs.Lookup(callKey)
 	if !ok {
-		if t.regs.full() {
+		if t.regs.Full() {
 			t.evictReg()
 		}
-		s = t.regs.insert(callKey, now+2*t.timeout)
+		s = t.regs.Insert(callKey, qOpen, now+2*t.timeout)
 	}
-	r := &t.regs.ents[s]
+	r := t.regs.At(s)
 	if r.state == rgIdle {
 		t.rg.attempts++
 		r.attemptStart = now
@@ -185,7 +185,7 @@ func (t *Tracker) setBound(r *reg, b bool) {
 
 // regDue returns the real deadline of a registration.
 func (t *Tracker) regDue(s int32) int64 {
-	r := &t.regs.ents[s]
+	r := t.regs.At(s)
 	switch r.state {
 	case rgAttempting:
 		// The REGISTER transaction's timeout normally ends the attempt.
@@ -202,7 +202,7 @@ func (t *Tracker) regDue(s int32) int64 {
 // regFire runs the transition due at tracker time at and reports whether
 // the registration is to be removed.
 func (t *Tracker) regFire(s int32, at int64) bool {
-	r := &t.regs.ents[s]
+	r := t.regs.At(s)
 	switch r.state {
 	case rgAttempting:
 		t.rg.timeouts++
@@ -227,7 +227,7 @@ func (t *Tracker) regFire(s int32, at int64) bool {
 }
 
 func (t *Tracker) removeReg(s int32, evicted bool) {
-	r := &t.regs.ents[s]
+	r := t.regs.At(s)
 	if evicted {
 		t.rg.evicted++
 		if r.state != rgIdle {
@@ -235,7 +235,7 @@ func (t *Tracker) removeReg(s int32, evicted bool) {
 		}
 	}
 	t.setBound(r, false)
-	t.regs.remove(s)
+	t.regs.Remove(s)
 }
 
 func (t *Tracker) evictReg() {

@@ -21,19 +21,10 @@ type Snapshot struct {
 	Intervals     Intervals         `json:"intervals"`
 }
 
-// ClassCounts is one count per response class.
-type ClassCounts struct {
-	C1xx uint64 `json:"1xx"`
-	C2xx uint64 `json:"2xx"`
-	C3xx uint64 `json:"3xx"`
-	C4xx uint64 `json:"4xx"`
-	C5xx uint64 `json:"5xx"`
-	C6xx uint64 `json:"6xx"`
-}
-
-func classes(c classCounts) ClassCounts {
-	return ClassCounts{c[0], c[1], c[2], c[3], c[4], c[5]}
-}
+// ClassCounts is one count per response class, indexed 0 (1xx) to 5
+// (6xx); its JSON form is {"1xx":n, ..., "6xx":n}. It is the class-count
+// type stats uses too.
+type ClassCounts = parse.ClassCounts
 
 // TransactionStats describes client transactions (RFC 3261 §17). ACKs are
 // not transactions of their own and are not counted here.
@@ -225,7 +216,7 @@ func (t *Tracker) Snapshot() Snapshot {
 func (t *Tracker) transactionStats() TransactionStats {
 	s := TransactionStats{
 		Started: t.tx.started, Completed: t.tx.completed, Timeouts: t.tx.timeouts,
-		Open: t.tx.open, InTable: t.txns.len(), Capacity: t.cfg.MaxTransactions,
+		Open: t.tx.open, InTable: t.txns.Len(), Capacity: t.cfg.MaxTransactions,
 		Evicted: t.tx.evicted, EvictedOpen: t.tx.evictedOpen,
 		RetransmittedRequests: t.tx.reqRetrans, RetransmittedResponses: t.tx.rspRetrans,
 		LateResponses: t.tx.lateFinals, ExtraFinals: t.tx.extraFinals,
@@ -241,17 +232,14 @@ func (t *Tracker) transactionStats() TransactionStats {
 		}
 		s.ByMethod[parse.Method(i).String()] = MethodStats{
 			Requests: mc.requests, RetransmittedRequests: mc.reqRetrans,
-			RetransmittedResponses: mc.rspRetrans, Responses: classes(mc.responses),
+			RetransmittedResponses: mc.rspRetrans, Responses: mc.responses,
 			Timeouts: mc.timeouts, OrphanResponses: mc.orphans,
 			FirstResponse: mc.first.snapshot(), FinalResponse: mc.final.snapshot(),
 		}
 	}
-	pt := &t.tx.peers
-	for _, it := range pt.items[:pt.n] {
-		var c classCounts
-		copy(c[:], it.by[:6])
-		s.ByPeer = append(s.ByPeer, PeerStats{Peer: it.key.ipString(), Transactions: it.count,
-			Error: it.err, Finals: classes(c), Timeouts: it.by[classTimeout]})
+	for _, it := range t.tx.peers.Items() {
+		s.ByPeer = append(s.ByPeer, PeerStats{Peer: it.Key.ipString(), Transactions: it.Count,
+			Error: it.Err, Finals: it.Val.finals, Timeouts: it.Val.timeouts})
 	}
 	slices.SortFunc(s.ByPeer, func(a, b PeerStats) int {
 		return cmp.Or(cmp.Compare(b.Transactions, a.Transactions), cmp.Compare(a.Peer, b.Peer))
@@ -274,7 +262,7 @@ func codeMap(codes *[600]uint64) map[string]uint64 {
 
 func (t *Tracker) callStats() CallStats {
 	s := CallStats{
-		Total: t.cs.total, InTable: t.calls.len(), Capacity: t.cfg.MaxCalls,
+		Total: t.cs.total, InTable: t.calls.Len(), Capacity: t.cfg.MaxCalls,
 		ByState: map[string]int{}, Outcomes: map[string]uint64{},
 		FinalCodes: codeMap(&t.cs.codes), ReINVITEs: t.cs.reinvites,
 		CallIDReused: t.cs.reused, UnknownDialogRequests: t.cs.unknownDialog,
@@ -403,7 +391,7 @@ func (t *Tracker) registrationStats() RegistrationStats {
 		FailureCodes:     codeMap(&r.codes),
 		RequestedExpires: expires(r.requested), GrantedExpires: expires(r.granted),
 		Shortened: r.shortened, ActiveBindings: r.bound, LapsedBindings: r.lapsed,
-		InTable: t.regs.len(), Capacity: t.cfg.MaxRegistrations, Evicted: r.evicted,
+		InTable: t.regs.Len(), Capacity: t.cfg.MaxRegistrations, Evicted: r.evicted,
 	}
 }
 
@@ -419,14 +407,14 @@ func (t *Tracker) topStats() Top {
 	tp := &t.top
 	return Top{
 		Failures: Breakdown{
-			Total:         tp.failSrc.total,
+			Total:         tp.failSrc.c.Total(),
 			BySource:      tp.failSrc.snapshot(n, ip),
 			ByDestination: tp.failDst.snapshot(n, ip),
 			ByAgent:       tp.failAgent.snapshot(n, name),
 			ByDomain:      tp.failDomain.snapshot(n, name),
 		},
 		Timeouts: Breakdown{
-			Total:         tp.toutSrc.total,
+			Total:         tp.toutSrc.c.Total(),
 			BySource:      tp.toutSrc.snapshot(n, ip),
 			ByDestination: tp.toutDst.snapshot(n, ip),
 			ByAgent:       tp.toutAgent.snapshot(n, name),
@@ -453,7 +441,7 @@ func (t *Tracker) intervalStats() Intervals {
 		r := &iv.rows[n%int64(len(iv.rows))]
 		out.Rows = append(out.Rows, IntervalRow{
 			Start:    base.Add(time.Duration((n - iv.first) * iv.width)).UTC(),
-			Requests: r.requests, Responses: classes(r.responses), Timeouts: r.timeouts,
+			Requests: r.requests, Responses: r.responses, Timeouts: r.timeouts,
 			NewCalls: r.newCalls, AnsweredCalls: r.answered,
 		})
 	}

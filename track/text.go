@@ -211,6 +211,3 @@ func contactExpires(v []byte) (int, bool) {
 func hasMagicCookie(branch []byte) bool {
 	return len(branch) >= 7 && string(branch[:7]) == "z9hG4bK"
 }
-
-// codeClass returns 0..5 for the classes 1xx..6xx.
-func codeClass(code int) int { return code/100 - 1 }

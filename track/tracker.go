@@ -6,9 +6,19 @@ import (
 	"hash/maphash"
 	"time"
 
+	"github.com/sipwatch/sipwatch/internal/bounded"
+	"github.com/sipwatch/sipwatch/internal/topk"
 	"github.com/sipwatch/sipwatch/packet"
-
 	"github.com/sipwatch/sipwatch/parse"
+)
+
+// Queues of the transaction, call and registration tables (see
+// bounded.Table). An entry is in exactly one: finished entries only linger
+// to absorb retransmissions, so when a table is full they are evicted
+// before any open one.
+const (
+	qOpen bounded.Queue = iota
+	qDone
 )
 
 // Tracker follows SIP transactions, calls and registrations and computes
@@ -21,9 +31,9 @@ type Tracker struct {
 	now     int64 // tracker time of the latest Add or Tick
 	timeout int64 // cfg.TransactionTimeout in nanoseconds
 
-	txns  *table[txn]
-	calls *table[call]
-	regs  *table[reg]
+	txns  *bounded.Table[txn]
+	calls *bounded.Table[call]
+	regs  *bounded.Table[reg]
 	flows flowRing
 	iv    intervals
 	texts interner // User-Agents and domains of transactions
@@ -54,12 +64,19 @@ func New(cfg Config) *Tracker {
 		cfg:     cfg,
 		seed:    maphash.MakeSeed(),
 		timeout: int64(cfg.TransactionTimeout),
-		txns:    newTable[txn](cfg.MaxTransactions),
-		calls:   newTable[call](cfg.MaxCalls),
-		regs:    newTable[reg](cfg.MaxRegistrations),
+		txns:    bounded.New[txn](cfg.MaxTransactions),
+		calls:   bounded.New[call](cfg.MaxCalls),
+		regs:    bounded.New[reg](cfg.MaxRegistrations),
 		flows:   newFlowRing(&cfg),
 		iv:      newIntervals(cfg.Interval, cfg.History),
 		texts:   newInterner(),
+		tx:      txnCounters{peers: topk.New[addr, peerOutcome](peerSlots)},
+		top: tops{
+			failSrc: newTopK[addr](), failDst: newTopK[addr](),
+			failAgent: newTopK[text](), failDomain: newTopK[text](),
+			toutSrc: newTopK[addr](), toutDst: newTopK[addr](),
+			toutAgent: newTopK[text](), toutDomain: newTopK[text](),
+		},
 	}
 }
 
@@ -84,7 +101,7 @@ func (t *Tracker) Add(p *packet.Payload, m *parse.Message) {
 		t.tx.invalidResponses++
 		return
 	}
-	row.responses[codeClass(m.StatusCode)]++
+	row.responses.Add(m.StatusCode)
 	t.response(now, p, m)
 }
 
@@ -197,15 +214,15 @@ func (t *Tracker) request(now int64, row *ivRow, p *packet.Payload, m *parse.Mes
 		// final (§17.1.1.3); the ACK for a 2xx is a request of the dialog
 		// with a branch of its own and no transaction (§13.2.2.4).
 		retrans := false
-		if s, ok := t.txns.lookup(key); ok {
-			tx := &t.txns.ents[s]
+		if s, ok := t.txns.Lookup(key); ok {
+			tx := t.txns.At(s)
 			if tx.acks < 255 {
 				tx.acks++
 			}
 			retrans = tx.acks > 1
 		}
-		if cs, ok := t.calls.lookup(callKey); ok {
-			c := &t.calls.ents[cs]
+		if cs, ok := t.calls.Lookup(callKey); ok {
+			c := t.calls.At(cs)
 			if c.info.state == stAnswered || c.info.state == stCompleted {
 				if c.ack == 0 {
 					c.ack = now
@@ -215,8 +232,8 @@ func (t *Tracker) request(now int64, row *ivRow, p *packet.Payload, m *parse.Mes
 		}
 		return
 	}
-	if s, ok := t.txns.lookup(key); ok {
-		tx := &t.txns.ents[s]
+	if s, ok := t.txns.Lookup(key); ok {
+		tx := t.txns.At(s)
 		if tx.cseq == m.CSeq && tx.method == m.Method {
 			tx.reqRetrans = sat16(tx.reqRetrans + 1)
 			t.tx.byMethod[tx.method].reqRetrans++
@@ -225,8 +242,8 @@ func (t *Tracker) request(now int64, row *ivRow, p *packet.Payload, m *parse.Mes
 				t.touchCall(cs, now, p, m, true)
 			}
 			if m.Method == parse.REGISTER {
-				if rs, ok := t.regs.lookup(callKey); ok {
-					t.regs.ents[rs].lastSeen = now
+				if rs, ok := t.regs.Lookup(callKey); ok {
+					t.regs.At(rs).lastSeen = now
 				}
 			}
 			return
@@ -239,7 +256,7 @@ func (t *Tracker) request(now int64, row *ivRow, p *packet.Payload, m *parse.Mes
 	// One lookup of the call serves the handlers and touchCall: only
 	// inviteRequest changes the call table, and it returns where the call
 	// of callKey is afterwards.
-	cs, ok := t.calls.lookup(callKey)
+	cs, ok := t.calls.Lookup(callKey)
 	switch m.Method {
 	case parse.INVITE:
 		cs, ok = t.inviteRequest(now, row, p, m, callKey, key, cs, ok)
@@ -262,10 +279,10 @@ func (t *Tracker) response(now int64, p *packet.Payload, m *parse.Message) {
 	key := t.txnKey(m, m.CSeqMethod, callKey)
 	code := m.StatusCode
 	retrans := false
-	s, found := t.txns.lookup(key)
+	s, found := t.txns.Lookup(key)
 	ok := found
 	if ok {
-		tx := &t.txns.ents[s]
+		tx := t.txns.At(s)
 		if tx.cseq != m.CSeq || tx.method != m.CSeqMethod {
 			ok = false
 		} else {
@@ -286,10 +303,10 @@ func (t *Tracker) response(now int64, p *packet.Payload, m *parse.Message) {
 	if found {
 		cs, ok = t.callOfTxn(s, callKey)
 	} else {
-		cs, ok = t.calls.lookup(callKey)
+		cs, ok = t.calls.Lookup(callKey)
 	}
 	if ok {
-		c := &t.calls.ents[cs]
+		c := t.calls.At(cs)
 		if !retrans {
 			switch {
 			case m.CSeqMethod == parse.INVITE && key == c.inviteTxn:
@@ -301,8 +318,8 @@ func (t *Tracker) response(now int64, p *packet.Payload, m *parse.Message) {
 		t.touchCall(cs, now, p, m, retrans)
 	}
 	if m.CSeqMethod == parse.REGISTER && !retrans {
-		if rs, ok := t.regs.lookup(callKey); ok && t.regs.ents[rs].regTxn == key {
-			t.registerResponse(now, &t.regs.ents[rs], m)
+		if rs, ok := t.regs.Lookup(callKey); ok && t.regs.At(rs).regTxn == key {
+			t.registerResponse(now, t.regs.At(rs), m)
 			t.settleReg(rs, false)
 		}
 	}
@@ -329,101 +346,86 @@ func isFailure(code int, cancelled bool) bool {
 }
 
 // expire fires every timer due by tracker time now. Recorded deadlines can
-// be early (see table): an entry whose real deadline is later is simply
-// rescheduled.
+// be early (see bounded.Table): an entry whose real deadline is later is
+// simply rescheduled.
 func (t *Tracker) expire(now int64) {
-	for {
-		s, due, ok := t.txns.top()
-		if !ok || due > now {
-			break
-		}
-		if d := t.txnDue(s); d > now {
-			t.txns.reschedule(s, d)
-		} else if t.txnFire(s, d) {
-			t.removeTxn(s)
-		} else {
-			t.settleTxn(s, true)
-		}
+	if t.txns.DueBy(now) {
+		t.txns.Expire(now, 0, t.txnDue, t.txnExpired)
 	}
-	for {
-		s, due, ok := t.calls.top()
-		if !ok || due > now {
-			break
-		}
-		if d := t.callDue(s); d > now {
-			t.calls.reschedule(s, d)
-		} else if t.callFire(s, d) {
-			t.removeCall(s, false)
-		} else {
-			t.settleCall(s, true)
-		}
+	if t.calls.DueBy(now) {
+		t.calls.Expire(now, 0, t.callDue, t.callExpired)
 	}
-	for {
-		s, due, ok := t.regs.top()
-		if !ok || due > now {
-			break
-		}
-		if d := t.regDue(s); d > now {
-			t.regs.reschedule(s, d)
-		} else if t.regFire(s, d) {
-			t.removeReg(s, false)
-		} else {
-			t.settleReg(s, true)
-		}
+	if t.regs.DueBy(now) {
+		t.regs.Expire(now, 0, t.regDue, t.regExpired)
+	}
+}
+
+// txnExpired runs the timer of transaction s, due at tracker time d.
+func (t *Tracker) txnExpired(s int32, d int64) {
+	if t.txnFire(s, d) {
+		t.removeTxn(s)
+	} else {
+		t.settleTxn(s, true)
+	}
+}
+
+func (t *Tracker) callExpired(s int32, d int64) {
+	if t.callFire(s, d) {
+		t.removeCall(s, false)
+	} else {
+		t.settleCall(s, true)
+	}
+}
+
+func (t *Tracker) regExpired(s int32, d int64) {
+	if t.regFire(s, d) {
+		t.removeReg(s, false)
+	} else {
+		t.settleReg(s, true)
 	}
 }
 
 // victim picks the entry to evict from a full table: a finished entry if
-// there is one, else the open entry with the earliest deadline, after
-// correcting a few lazily recorded deadlines so that an entry still in use
-// is not taken for an idle one.
-func victim[T any](tb *table[T], due func(int32) int64) int32 {
+// there is one, else the open entry with the earliest deadline (see
+// bounded.Table.Victim).
+func victim[T any](tb *bounded.Table[T], due func(int32) int64) int32 {
 	q := qDone
-	if _, _, ok := tb.topOf(qDone); !ok {
+	if tb.QueueLen(qDone) == 0 {
 		q = qOpen
 	}
-	for range 4 {
-		s, rec, _ := tb.topOf(q)
-		d := due(s)
-		if d <= rec {
-			return s
-		}
-		tb.reschedule(s, d)
-	}
-	s, _, _ := tb.topOf(q)
-	return s
+	return tb.Victim(q, due)
 }
 
 // settleTxn files transaction s under its real deadline and queue after a
-// transition (see table.settle).
+// transition (see bounded.Table.Settle).
 func (t *Tracker) settleTxn(s int32, exact bool) {
 	q := qOpen
-	if st := t.txns.ents[s].state; st == txCompleted || st == txTimedOut {
+	if st := t.txns.At(s).state; st == txCompleted || st == txTimedOut {
 		q = qDone
 	}
-	t.txns.settle(s, t.txnDue(s), q, exact)
+	t.txns.Settle(s, t.txnDue(s), q, exact)
 }
 
 // settleCall files call s; a call is finished once its setup failed or it
 // ended, and no new INVITE is awaited.
 func (t *Tracker) settleCall(s int32, exact bool) {
-	c := &t.calls.ents[s]
+	c := t.calls.At(s)
 	q := qOpen
 	if !c.info.state.inSetup() && c.info.state != stAnswered && c.pending == pendNone {
 		q = qDone
 	}
-	t.calls.settle(s, t.callDue(s), q, exact)
+	t.calls.Settle(s, t.callDue(s), q, exact)
 }
 
 // settleReg files registration s; it is finished when no attempt is under
 // way and no binding is active.
 func (t *Tracker) settleReg(s int32, exact bool) {
-	r := &t.regs.ents[s]
+	r := t.regs.At(s)
 	q := qOpen
 	if r.state == rgIdle && !r.bound {
 		q = qDone
 	}
-	t.regs.settle(s, t.regDue(s), q, exact)
+	t.regs.Settle(s, t.regDue(s), q, exact)
 }
 
 func sat16(v uint16) uint16 {

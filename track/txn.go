@@ -1,6 +1,7 @@
 package track
 
 import (
+	"github.com/sipwatch/sipwatch/internal/topk"
 	"github.com/sipwatch/sipwatch/packet"
 	"github.com/sipwatch/sipwatch/parse"
 )
@@ -47,11 +48,11 @@ type methodCounters struct {
 	rspRetrans  uint64
 	orphans     uint64 // responses with no matching request
 	timeouts    uint64
-	responses   classCounts // provisional messages under 1xx, one final per transaction
-	first       hist        // request → first response (any class)
-	final       hist        // request → final response
-	lateFinals  uint64      // finals that came after the timeout
-	extraFinals uint64      // a second, different final (forking)
+	responses   parse.ClassCounts // provisional messages under 1xx, one final per transaction
+	first       hist              // request → first response (any class)
+	final       hist              // request → final response
+	lateFinals  uint64            // finals that came after the timeout
+	extraFinals uint64            // a second, different final (forking)
 }
 
 type txnCounters struct {
@@ -69,25 +70,27 @@ type txnCounters struct {
 	orphans          uint64
 	invalidRequests  uint64
 	invalidResponses uint64
-	peers            peerTop
+	peers            topk.Counter[addr, peerOutcome]
 }
 
 // newTxn creates the transaction of a new request.
 // It returns the transaction's slot.
 func (t *Tracker) newTxn(key, callKey uint64, now int64, p *packet.Payload, m *parse.Message) int32 {
-	if t.txns.full() {
+	if t.txns.Full() {
 		t.evictTxn()
 	}
-	s := t.txns.insert(key, now+t.timeout)
-	if n := len(t.txns.ents); len(t.txnCall) < n {
+	s := t.txns.Insert(key, qOpen, now+t.timeout)
+	if n := t.txns.Slots(); len(t.txnCall) < n {
 		if cap(t.txnCall) < n {
 			// Follow the slab's capacity, which never passes the cap.
-			t.txnCall = regrow(t.txnCall, cap(t.txns.ents))
+			grown := make([]int32, len(t.txnCall), t.txns.SlotCap())
+			copy(grown, t.txnCall)
+			t.txnCall = grown
 		}
 		t.txnCall = t.txnCall[:n]
 	}
 	t.txnCall[s] = -1
-	tx := &t.txns.ents[s]
+	tx := t.txns.At(s)
 	tx.callKey = callKey
 	tx.req = now
 	tx.cseq = m.CSeq
@@ -107,14 +110,13 @@ func (t *Tracker) newTxn(key, callKey uint64, now int64, p *packet.Payload, m *p
 // its call was last found: when that slot still holds a call under
 // callKey it is the answer (live keys are unique), without a map lookup.
 func (t *Tracker) callOfTxn(s int32, callKey uint64) (int32, bool) {
-	if t.txns.ents[s].callKey != callKey {
-		return t.calls.lookup(callKey)
+	if t.txns.At(s).callKey != callKey {
+		return t.calls.Lookup(callKey)
 	}
-	if cs := t.txnCall[s]; cs >= 0 && int(cs) < len(t.calls.keys) && t.calls.pos[cs] >= 0 &&
-		t.calls.keys[cs] == callKey {
+	if cs := t.txnCall[s]; t.calls.Holds(cs, callKey) {
 		return cs, true
 	}
-	cs, ok := t.calls.lookup(callKey)
+	cs, ok := t.calls.Lookup(callKey)
 	if ok {
 		t.txnCall[s] = cs
 	}
@@ -168,8 +170,8 @@ func (t *Tracker) txnResponse(now int64, key uint64, tx *txn, p *packet.Payload,
 		mc.first.add(dur(tx.req, now))
 	}
 	mc.final.add(dur(tx.req, now))
-	mc.responses[codeClass(code)]++
-	t.tx.peers.add(tx.server.host(), codeClass(code))
+	mc.responses.Add(code)
+	t.tx.peers.Add(tx.server.host()).finals.Add(code)
 	if isFailure(code, tx.cancelAt != 0) {
 		t.top.failure(tx.client, tx.server, agentOf(m), t.texts.get(tx.domain))
 	}
@@ -178,7 +180,7 @@ func (t *Tracker) txnResponse(now int64, key uint64, tx *txn, p *packet.Payload,
 
 // txnDue returns the real deadline of a transaction.
 func (t *Tracker) txnDue(s int32) int64 {
-	tx := &t.txns.ents[s]
+	tx := t.txns.At(s)
 	switch tx.state {
 	case txTrying:
 		return t.inviteDeadline(tx, tx.req+t.timeout)
@@ -207,7 +209,7 @@ func (t *Tracker) inviteDeadline(tx *txn, d int64) int64 {
 // txnFire runs the transition due at tracker time at and reports whether
 // the transaction is to be removed.
 func (t *Tracker) txnFire(s int32, at int64) bool {
-	tx := &t.txns.ents[s]
+	tx := t.txns.At(s)
 	if tx.state == txCompleted || tx.state == txTimedOut {
 		return true
 	}
@@ -217,13 +219,13 @@ func (t *Tracker) txnFire(s int32, at int64) bool {
 	t.tx.timeouts++
 	t.tx.byMethod[tx.method].timeouts++
 	t.iv.at(t.now, &t.clk).timeouts++
-	t.tx.peers.add(tx.server.host(), classTimeout)
+	t.tx.peers.Add(tx.server.host()).timeouts++
 	t.top.timeout(tx.client, tx.server, t.texts.get(tx.agent), t.texts.get(tx.domain))
-	key := t.txns.keys[s]
+	key := t.txns.Key(s)
 	switch tx.method {
 	case parse.INVITE:
-		if cs, ok := t.calls.lookup(tx.callKey); ok {
-			c := &t.calls.ents[cs]
+		if cs, ok := t.calls.Lookup(tx.callKey); ok {
+			c := t.calls.At(cs)
 			if c.inviteTxn == key && c.info.state.inSetup() && c.pending == 0 {
 				if c.cancelled {
 					t.setupEnded(c, stCancelled, 0, at)
@@ -235,8 +237,8 @@ func (t *Tracker) txnFire(s int32, at int64) bool {
 			}
 		}
 	case parse.BYE:
-		if cs, ok := t.calls.lookup(tx.callKey); ok {
-			c := &t.calls.ents[cs]
+		if cs, ok := t.calls.Lookup(tx.callKey); ok {
+			c := t.calls.At(cs)
 			if c.byeTxn == key {
 				t.byeDone(at, c, false)
 				t.syncFlow(c)
@@ -244,8 +246,8 @@ func (t *Tracker) txnFire(s int32, at int64) bool {
 			}
 		}
 	case parse.REGISTER:
-		if rs, ok := t.regs.lookup(tx.callKey); ok {
-			r := &t.regs.ents[rs]
+		if rs, ok := t.regs.Lookup(tx.callKey); ok {
+			r := t.regs.At(rs)
 			if r.regTxn == key && r.state == rgAttempting {
 				t.rg.timeouts++
 				t.rg.ineffective++
@@ -258,16 +260,16 @@ func (t *Tracker) txnFire(s int32, at int64) bool {
 }
 
 func (t *Tracker) removeTxn(s int32) {
-	tx := &t.txns.ents[s]
+	tx := t.txns.At(s)
 	t.texts.unref(tx.domain)
 	t.texts.unref(tx.agent)
-	t.txns.remove(s)
+	t.txns.Remove(s)
 }
 
 // dropTxn removes a transaction before its time; one still waiting for a
 // final response is counted as evicted open.
 func (t *Tracker) dropTxn(s int32) {
-	tx := &t.txns.ents[s]
+	tx := t.txns.At(s)
 	if tx.state == txTrying || tx.state == txProceeding {
 		t.tx.open--
 		t.tx.evictedOpen++
@@ -285,64 +287,29 @@ func (t *Tracker) evictTxn() {
 // sent-by, Call-ID and CSeq number. cs and ok are the call table's lookup
 // of callKey.
 func (t *Tracker) cancelRequest(now int64, m *parse.Message, callKey uint64, cs int32, ok bool) {
-	if s, ok := t.txns.lookup(t.txnKey(m, parse.INVITE, callKey)); ok {
-		tx := &t.txns.ents[s]
+	if s, ok := t.txns.Lookup(t.txnKey(m, parse.INVITE, callKey)); ok {
+		tx := t.txns.At(s)
 		if tx.method == parse.INVITE && tx.cancelAt == 0 {
 			tx.cancelAt = now
 			t.settleTxn(s, false)
 		}
 	}
 	if ok {
-		c := &t.calls.ents[cs]
+		c := t.calls.At(cs)
 		if m.CSeq == c.inviteCSeq && c.info.state.inSetup() {
 			c.cancelled = true
 		}
 	}
 }
 
-// classTimeout is the index peer counters use for timeouts, after the six
-// response classes.
-const classTimeout = 6
-
 // peerSlots is how many servers the per-peer table tracks.
 const peerSlots = 64
 
-type peerItem struct {
-	key   addr
-	count uint64
-	err   uint64
-	by    [7]uint64 // final classes 1xx..6xx (1xx unused) and timeouts
-}
-
-// peerTop counts transaction outcomes (final class or timeout) per server
-// with the space-saving algorithm; a server that takes over a slot starts
-// with fresh class counts, so the class counts are exact from the moment
-// the server entered the table and Count is an upper bound.
-type peerTop struct {
-	items [peerSlots]peerItem
-	n     int
-}
-
-func (t *peerTop) add(k addr, class int) {
-	lo := 0
-	for i := 0; i < t.n; i++ {
-		if t.items[i].key == k {
-			t.items[i].count++
-			t.items[i].by[class]++
-			return
-		}
-		if t.items[i].count < t.items[lo].count {
-			lo = i
-		}
-	}
-	it := peerItem{key: k, count: 1}
-	if t.n < peerSlots {
-		lo = t.n
-		t.n++
-	} else {
-		it.count += t.items[lo].count
-		it.err = t.items[lo].count
-	}
-	it.by[class] = 1
-	t.items[lo] = it
+// peerOutcome is what the per-peer table counts for one server: the final
+// class or timeout of its transactions. A server that takes over a slot
+// starts with fresh counts (see topk.Item), so they are exact from the
+// moment it entered the table and its Count is an upper bound.
+type peerOutcome struct {
+	finals   parse.ClassCounts // 1xx unused
+	timeouts uint64
 }

@@ -124,8 +124,8 @@ func (m *dashboardModel) SetFrame(f, prev *Frame, flt filter) {
 	s := f.Stats
 	m.total = 0
 	for i, name := range stats.ClassNames {
-		m.classes[i] = classRow{label: name, name: explain.Class((i + 1) * 100).Name, count: s.Classes[name]}
-		m.total += s.Classes[name]
+		m.classes[i] = classRow{label: name, name: explain.Class((i + 1) * 100).Name, count: s.Classes[i]}
+		m.total += s.Classes[i]
 	}
 	m.rates(f)
 
@@ -236,7 +236,7 @@ func (m *dashboardModel) rates(f *Frame) {
 }
 
 func classArray(c track.ClassCounts) [6]uint64 {
-	return [6]uint64{c.C1xx, c.C2xx, c.C3xx, c.C4xx, c.C5xx, c.C6xx}
+	return [6]uint64(c)
 }
 
 // Update scrolls the code table.

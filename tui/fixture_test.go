@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sipwatch/sipwatch/explain"
+	"github.com/sipwatch/sipwatch/parse"
 	"github.com/sipwatch/sipwatch/stats"
 	"github.com/sipwatch/sipwatch/track"
 )
@@ -96,7 +97,7 @@ func testStats() *stats.Snapshot {
 		Requests: map[string]uint64{"INVITE": 300, "ACK": 280, "BYE": 150, "REGISTER": 200, "OPTIONS": 100, "CANCEL": 10},
 		Responses: map[string]uint64{"100": 290, "180": 250, "200": 600, "302": 2, "401": 150, "404": 12, "407": 5,
 			"486": 20, "487": 10, "503": 8, "603": 3},
-		Classes: map[string]uint64{"1xx": 540, "2xx": 600, "3xx": 2, "4xx": 197, "5xx": 8, "6xx": 3},
+		Classes: parse.ClassCounts{540, 600, 2, 197, 8, 3},
 		ResponsesByMethod: map[string]map[string]uint64{
 			"INVITE": {"100": 290, "180": 250, "200": 280, "302": 2, "404": 12, "407": 5, "486": 20, "487": 10, "503": 8, "603": 3},
 			"BYE":    {"200": 150}, "REGISTER": {"200": 120, "401": 150}, "OPTIONS": {"200": 50},
@@ -149,7 +150,7 @@ func testTrack() *track.Snapshot {
 		v := uint64(i % 7)
 		t.Intervals.Rows = append(t.Intervals.Rows, track.IntervalRow{
 			Start: at(float64(10 * i)), Requests: 20 + v,
-			Responses: track.ClassCounts{C1xx: 8 + v, C2xx: 10, C4xx: uint64(3 * (i % 3)), C5xx: uint64(i / 50), C6xx: uint64(i % 20 / 19)},
+			Responses: track.ClassCounts{8 + v, 10, 0, uint64(3 * (i % 3)), uint64(i / 50), uint64(i % 20 / 19)},
 		})
 	}
 	lf := ladderFlow()

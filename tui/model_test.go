@@ -197,7 +197,7 @@ func TestPause(t *testing.T) {
 
 	next := testFrame()
 	next.Stats.SIPMessages += 250
-	next.Stats.Classes["4xx"] += 250
+	next.Stats.Classes[3] += 250 // 4xx
 	feed.publish(next)
 	m = send(m, tickMsg{})
 	if m.frame == next {

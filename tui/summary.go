@@ -34,12 +34,12 @@ func WriteSummary(w io.Writer, f *Frame) error {
 	}
 	b.WriteString("\n")
 	var total uint64
-	for _, c := range stats.ClassNames {
-		total += s.Classes[c]
+	for i := range stats.ClassNames {
+		total += s.Classes[i]
 	}
 	b.WriteString("responses:")
-	for _, c := range stats.ClassNames {
-		fmt.Fprintf(&b, " %s %s (%s)", c, count(s.Classes[c]), percent(s.Classes[c], total))
+	for i, c := range stats.ClassNames {
+		fmt.Fprintf(&b, " %s %s (%s)", c, count(s.Classes[i]), percent(s.Classes[i], total))
 	}
 	b.WriteString("\n")
 

@@ -117,7 +117,7 @@ func TestCorpusAgreesWithTshark(t *testing.T) {
 			if d := cmp.Diff(nonZero(want.responses), nonZero(got.Responses)); d != "" {
 				t.Errorf("responses by code differ from tshark (-tshark +sipwatch):\n%s", d)
 			}
-			if d := cmp.Diff(nonZero(want.classes), nonZero(got.Classes)); d != "" {
+			if d := cmp.Diff(nonZero(want.classes), nonZero(got.Classes.Map())); d != "" {
 				t.Errorf("classes differ from tshark (-tshark +sipwatch):\n%s", d)
 			}
 			if d := cmp.Diff(want.requests, got.Requests); d != "" {

@@ -65,7 +65,7 @@ func TestReplayFeed(t *testing.T) {
 	feed, _ := startFeed(t, 0, false, demoCapture)
 	fr := waitFrame(t, feed, 10*time.Second, "done", done)
 	want := map[string]uint64{"1xx": 56, "2xx": 40, "3xx": 3, "4xx": 21, "5xx": 2, "6xx": 3}
-	if d := cmp.Diff(want, fr.Stats.Classes); d != "" {
+	if d := cmp.Diff(want, fr.Stats.Classes.Map()); d != "" {
 		t.Errorf("classes (-want +got):\n%s", d)
 	}
 	if fr.Stats.SIPMessages != 232 || fr.Err != nil || fr.Held || fr.Speed != "max" || fr.Progress != 1 {
