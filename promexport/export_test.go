@@ -119,10 +119,10 @@ func TestScrapeMatchesSnapshot(t *testing.T) {
 			for code, n := range st.Responses {
 				c.eq("responses "+code, sumWhere(c.fams, "sipwatch_sip_responses_total", map[string]string{"code": code}), n)
 			}
-			for cl, n := range st.Classes {
+			for cl, n := range st.Classes.Map() {
 				c.eq("class "+cl, sumWhere(c.fams, "sipwatch_sip_responses_total", map[string]string{"class": cl}), n)
 			}
-			c.eq("responses", sumWhere(c.fams, "sipwatch_sip_responses_total", nil), sum(st.Classes))
+			c.eq("responses", sumWhere(c.fams, "sipwatch_sip_responses_total", nil), st.Classes.Total())
 			c.eq("retransmitted requests", c.series("sipwatch_sip_retransmissions_total", map[string]string{"kind": "request"}), st.Retransmissions.Requests)
 			c.eq("retransmitted responses", c.series("sipwatch_sip_retransmissions_total", map[string]string{"kind": "response"}), st.Retransmissions.Responses)
 			c.eq("messages", sumWhere(c.fams, "sipwatch_sip_messages_total", nil), sum(st.Transports))
