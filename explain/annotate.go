@@ -68,7 +68,7 @@ type Response struct {
 }
 
 // Annotation is the explanation of one response, structured so a TUI can lay
-// it out and JSON can carry it. Every string is safe to print (see Sanitize).
+// it out and JSON can carry it. Every string is safe to print (see safetext.Replace).
 type Annotation struct {
 	Code      int      `json:"code"`
 	Title     string   `json:"title"`               // "503 Service Unavailable"

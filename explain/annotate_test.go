@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/sipwatch/sipwatch/safetext"
 )
 
 // hasDetail reports whether any detail line contains sub.
@@ -321,7 +323,7 @@ func checkAnnotation(t *testing.T, a Annotation) {
 	all := append([]string{a.Title, a.Class, a.Reference, a.Meaning, a.Action, a.Summary}, a.Details...)
 	all = append(all, a.Causes...)
 	for _, s := range all {
-		if !IsPrintable(s) {
+		if !safetext.IsSafe(s) {
 			t.Errorf("unprintable text %q", s)
 		}
 	}
