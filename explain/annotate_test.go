@@ -134,6 +134,12 @@ func TestAnnotateContextRules(t *testing.T) {
 			details:  []string{"malformed", `cause "abc" is not a number`, "text is not a quoted string"},
 		},
 		{
+			name:     "Reason with unterminated text",
+			in:       Response{Code: 603, Reason: `Q.850;cause=21;text="unterminated`, MaxForwards: -1},
+			severity: SeverityWarning,
+			details:  []string{"malformed", "text is not a quoted string", "call rejected"},
+		},
+		{
 			name:     "488 with SDP Warning",
 			in:       Response{Code: 488, Method: "INVITE", Warning: `305 sbc1.example.net "Incompatible media format"`, MaxForwards: -1},
 			severity: SeverityFailure,

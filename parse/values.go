@@ -629,6 +629,7 @@ type Reason struct {
 	Protocol []byte       // "SIP", "Q.850", ... as sent; nil when missing
 	Cause    int          // the cause parameter; -1 when absent or malformed
 	Text     []byte       // the text parameter without its quotes, quoted-pairs as sent; nil when absent
+	Quoted   bool         // Text is a closed quoted-string, as the grammar requires
 	Location []byte       // the location parameter (RFC 8606, for Q.850); nil when absent
 	Problem  ValueProblem // ValueOK when the value follows the grammar
 }
@@ -686,8 +687,8 @@ func ReadReason(v []byte) (r Reason) {
 			if r.Text != nil {
 				continue
 			}
-			r.Text = pr.value
-			if !pr.quoted || pr.unclosed {
+			r.Text, r.Quoted = pr.value, pr.quoted && !pr.unclosed
+			if !r.Quoted {
 				r.problem(ValueTextNotQuoted)
 			}
 		case equalFoldName(pr.name, "location"):

@@ -294,7 +294,8 @@ func TestReadReason(t *testing.T) {
 	for _, tt := range tests {
 		r := ReadReason([]byte(tt.in))
 		if str(r.Protocol) != tt.protocol || r.Cause != tt.cause || str(r.Text) != tt.text ||
-			str(r.Location) != tt.location || r.Problem != tt.problem {
+			str(r.Location) != tt.location || r.Problem != tt.problem ||
+			r.Quoted != (r.Text != nil && tt.problem != ValueTextNotQuoted) {
 			t.Errorf("ReadReason(%q) = %q, %d, %q, %q, %v; want %q, %d, %q, %q, %v", tt.in, str(r.Protocol), r.Cause,
 				str(r.Text), str(r.Location), r.Problem, tt.protocol, tt.cause, tt.text, tt.location, tt.problem)
 		}
