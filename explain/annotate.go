@@ -3,6 +3,8 @@ package explain
 import (
 	"strconv"
 	"strings"
+
+	"github.com/sipwatch/sipwatch/parse"
 )
 
 // ChallengeState says where a 401 or 407 (or a 403 after one) stands in a
@@ -68,7 +70,7 @@ type Response struct {
 }
 
 // Annotation is the explanation of one response, structured so a TUI can lay
-// it out and JSON can carry it. Every string is safe to print (see Sanitize).
+// it out and JSON can carry it. Every string is safe to print (see safetext.Replace).
 type Annotation struct {
 	Code      int      `json:"code"`
 	Title     string   `json:"title"`               // "503 Service Unavailable"
@@ -326,8 +328,8 @@ func minimumNotes(a *Annotation, header, value, what, todo, gist string) string 
 		a.Details = append(a.Details, "No "+header+" header, although the response must carry one.")
 		return gist
 	}
-	num, _, _ := strings.Cut(value, ";")
-	n, _, ok := parseDelta(strings.TrimSpace(num))
+	secs, ok := parse.ParseSeconds([]byte(value))
+	n := int64(secs)
 	if !ok {
 		a.Details = append(a.Details, header+" (malformed): "+quoted(value)+" is not a number of seconds.")
 		return gist

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/sipwatch/sipwatch/safetext"
 )
 
 // hasDetail reports whether any detail line contains sub.
@@ -130,6 +132,12 @@ func TestAnnotateContextRules(t *testing.T) {
 			in:       Response{Code: 603, Reason: `Q.850;cause=abc;text="unterminated`, MaxForwards: -1},
 			severity: SeverityWarning,
 			details:  []string{"malformed", `cause "abc" is not a number`, "text is not a quoted string"},
+		},
+		{
+			name:     "Reason with unterminated text",
+			in:       Response{Code: 603, Reason: `Q.850;cause=21;text="unterminated`, MaxForwards: -1},
+			severity: SeverityWarning,
+			details:  []string{"malformed", "text is not a quoted string", "call rejected"},
 		},
 		{
 			name:     "488 with SDP Warning",
@@ -321,7 +329,7 @@ func checkAnnotation(t *testing.T, a Annotation) {
 	all := append([]string{a.Title, a.Class, a.Reference, a.Meaning, a.Action, a.Summary}, a.Details...)
 	all = append(all, a.Causes...)
 	for _, s := range all {
-		if !IsPrintable(s) {
+		if !safetext.IsSafe(s) {
 			t.Errorf("unprintable text %q", s)
 		}
 	}

@@ -25,8 +25,8 @@
 // catalogue tables are read-only package data; the functions that return
 // slices of them (Codes, Entry.Causes through Lookup) return copies.
 //
-// Everything captured from the wire goes through Sanitize before it is put
-// into an explanation, so a hostile peer cannot drive the terminal through a
+// Everything captured from the wire goes through safetext.Replace before it
+// is put into an explanation, so a hostile peer cannot drive the terminal through a
 // reason phrase or a Warning text. Malformed header values are explained as
 // malformed, with the offending text shown; no input makes these functions
 // panic or return an empty explanation.

@@ -76,9 +76,3 @@ func ExampleLookup() {
 	// offered media (SDP) not acceptable here
 	// false 4xx Client Error
 }
-
-func ExampleSanitize() {
-	fmt.Printf("%+q\n", explain.Sanitize("Busy\x1b[2J\x1b]0;pwned\x07 here\r\n"))
-	// Output:
-	// "Busy\ufffd\ufffd here  "
-}

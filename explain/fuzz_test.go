@@ -3,6 +3,8 @@ package explain
 import (
 	"strings"
 	"testing"
+
+	"github.com/sipwatch/sipwatch/safetext"
 )
 
 // The fuzz targets feed arbitrary header values to the interpreters. Each
@@ -34,7 +36,7 @@ var retryAfterSeeds = []string{
 func checkPrintable(t *testing.T, what string, ss ...string) {
 	t.Helper()
 	for _, s := range ss {
-		if !IsPrintable(s) {
+		if !safetext.IsSafe(s) {
 			t.Fatalf("%s: unprintable output %q", what, s)
 		}
 	}

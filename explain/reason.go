@@ -3,6 +3,8 @@ package explain
 import (
 	"strconv"
 	"strings"
+
+	"github.com/sipwatch/sipwatch/parse"
 )
 
 // ReasonValue is one explained value of a Reason header (RFC 3326):
@@ -76,57 +78,59 @@ func ExplainReason(value string) []ReasonValue {
 	if name, rest, ok := strings.Cut(v, ":"); ok && strings.EqualFold(strings.TrimSpace(name), "Reason") {
 		v = strings.TrimSpace(rest)
 	}
-	parts := splitList(v)
-	if len(parts) == 0 {
-		return []ReasonValue{{Cause: -1, Raw: shown(v), Problem: "empty value", Meaning: "the Reason header has no value"}}
+	var out []ReasonValue
+	for rest := []byte(v); len(rest) > 0; {
+		var first []byte
+		if first, rest = parse.NextValue(rest); len(first) > 0 {
+			out = append(out, explainReasonValue(first))
+		}
 	}
-	out := make([]ReasonValue, 0, len(parts))
-	for _, p := range parts {
-		out = append(out, explainReasonValue(p))
+	if len(out) == 0 {
+		return []ReasonValue{{Cause: -1, Raw: shown(v), Problem: "empty value", Meaning: "the Reason header has no value"}}
 	}
 	return out
 }
 
-func explainReasonValue(p string) ReasonValue {
-	r := ReasonValue{Cause: -1, Raw: shown(p)}
-	params := splitParams(p)
-	proto := params[0]
-	if !isToken(proto) {
+// explainReasonValue explains one Reason value as parse.ReadReason reads
+// it, adding what the grammar does not say: that a value without a cause
+// explains nothing, and that Q.850 causes run from 1 to 127.
+func explainReasonValue(p []byte) ReasonValue {
+	rv := parse.ReadReason(p)
+	r := ReasonValue{Cause: rv.Cause, Raw: shown(string(p))}
+	if rv.Problem == parse.ValueNoProtocol || rv.Problem == parse.ValueEmpty {
+		r.Cause = -1
 		r.Problem = "a Reason value must start with a protocol token such as SIP or Q.850"
 		r.Meaning = "the value does not follow RFC 3326's form: protocol;cause=N;text=\"...\""
 		return r
 	}
-	r.Protocol = shown(proto)
-	var problems []string
-	causeSeen := false
-	for _, param := range params[1:] {
-		name, val, hasVal := strings.Cut(param, "=")
-		name, val = strings.ToLower(strings.TrimSpace(name)), strings.TrimSpace(val)
-		switch {
-		case !isToken(name):
-			problems = append(problems, "malformed parameter "+quoted(param))
-		case name == "cause":
-			causeSeen = true
-			if !hasVal || !isDigits(val) || len(val) > 9 {
-				problems = append(problems, "cause "+quoted(val)+" is not a number")
-				continue
-			}
-			r.Cause, _ = strconv.Atoi(val)
-		case name == "text":
-			t, ok := unquote(val)
-			if !ok {
-				problems = append(problems, "text is not a quoted string")
-			}
-			r.Text = shown(t)
-		case name == "location":
-			r.Location = shown(val)
-		}
+	r.Protocol = shown(string(rv.Protocol))
+	if rv.Text != nil {
+		r.Text = shown(string(parse.AppendUnquoted(nil, rv.Text)))
 	}
-	if !causeSeen {
+	if rv.Location != nil {
+		r.Location = shown(string(rv.Location))
+	}
+	// parse reports the first problem; every one is listed here.
+	var problems []string
+	switch rv.Problem {
+	case parse.ValueOK, parse.ValueBadCause, parse.ValueTextNotQuoted:
+	case parse.ValueBadParam:
+		problems = append(problems, "malformed parameter (a parameter is ;name or ;name=value)")
+	default:
+		problems = append(problems, rv.Problem.String())
+	}
+	cause := parse.Param(p, "cause")
+	if cause != nil && rv.Cause < 0 {
+		problems = append(problems, "cause "+quoted(string(cause))+" is not a number")
+	}
+	if rv.Text != nil && !rv.Quoted {
+		problems = append(problems, "text is not a quoted string")
+	}
+	if cause == nil {
 		problems = append(problems, "no cause parameter")
 	}
 	r.Meaning = reasonMeaning(r)
-	if strings.EqualFold(proto, "Q.850") && r.Cause >= 0 && (r.Cause < 1 || r.Cause > 127) {
+	if strings.EqualFold(r.Protocol, "Q.850") && r.Cause >= 0 && (r.Cause < 1 || r.Cause > 127) {
 		problems = append(problems, "Q.850 causes run from 1 to 127")
 	}
 	r.Problem = strings.Join(problems, "; ")

@@ -2,6 +2,8 @@ package explain
 
 import (
 	"strings"
+
+	"github.com/sipwatch/sipwatch/parse"
 )
 
 // RetryAfter is a parsed Retry-After header (RFC 3261 §20.33):
@@ -49,76 +51,42 @@ func (r RetryAfter) String() string {
 	return b.String()
 }
 
-// ParseRetryAfter parses a Retry-After value (without the header name). On
-// malformed input it returns a RetryAfter whose Problem and Raw explain what
-// was wrong, together with a non-nil *MalformedError; the value is usable for
-// display either way. Unknown parameters are accepted and ignored, as RFC
-// 3261's generic-param allows.
+// ParseRetryAfter explains a Retry-After value (without the header name),
+// as parse.ReadRetryAfter reads it. On malformed input it returns a
+// RetryAfter whose Problem and Raw explain what was wrong, together with a
+// non-nil *MalformedError; the value is usable for display either way.
+// Unknown parameters are accepted and ignored, as RFC 3261's generic-param
+// allows.
 func ParseRetryAfter(value string) (RetryAfter, error) {
 	r := RetryAfter{Duration: -1, Raw: shown(strings.TrimSpace(value))}
-	fail := func(problem string) (RetryAfter, error) {
-		r.Seconds, r.Comment, r.Duration, r.Clamped, r.Problem = 0, "", -1, false, problem
-		return r, &MalformedError{Header: "Retry-After", Value: r.Raw, Problem: problem}
+	ra := parse.ReadRetryAfter([]byte(value))
+	if ra.Problem != parse.ValueOK {
+		r.Problem = retryAfterProblem(ra.Problem)
+		return r, &MalformedError{Header: "Retry-After", Value: r.Raw, Problem: r.Problem}
 	}
-	v := strings.TrimSpace(value)
-	if v == "" {
-		return fail("empty value")
-	}
-	// delta-seconds
-	i := 0
-	for i < len(v) && v[i] >= '0' && v[i] <= '9' {
-		i++
-	}
-	if i == 0 {
-		return fail("not a number of seconds (RFC 3261 allows only digits here, not a date)")
-	}
-	n, clamped, _ := parseDelta(v[:i])
-	r.Seconds, r.Clamped = n, clamped
-	rest := strings.TrimLeft(v[i:], " \t")
-	// optional comment
-	if strings.HasPrefix(rest, "(") {
-		depth, end := 0, -1
-		for j := 0; j < len(rest) && end < 0; j++ {
-			switch rest[j] {
-			case '\\':
-				j++
-			case '(':
-				depth++
-			case ')':
-				depth--
-				if depth == 0 {
-					end = j
-				}
-			}
-		}
-		if end < 0 {
-			return fail("comment is missing its closing parenthesis")
-		}
-		r.Comment = shown(strings.TrimSpace(rest[1:end]))
-		rest = strings.TrimLeft(rest[end+1:], " \t")
-	}
-	if rest == "" {
-		return r, nil
-	}
-	if rest[0] != ';' {
-		return fail("unexpected text after the number of seconds")
-	}
-	for _, p := range splitParams(rest[1:]) {
-		name, val, hasVal := strings.Cut(p, "=")
-		name, val = strings.TrimSpace(name), strings.TrimSpace(val)
-		if !isToken(name) {
-			return fail("malformed parameter " + quoted(p))
-		}
-		if !strings.EqualFold(name, "duration") {
-			continue
-		}
-		d, c, ok := parseDelta(val)
-		if !hasVal || !ok {
-			return fail("duration is not a number of seconds")
-		}
-		r.Duration, r.Clamped = d, r.Clamped || c
-	}
+	r.Seconds, r.Duration, r.Clamped = int64(ra.Seconds), int64(ra.Duration), ra.Clamped
+	r.Comment = shown(string(ra.Comment))
 	return r, nil
+}
+
+// retryAfterProblem says in words what parse found wrong with a
+// Retry-After value.
+func retryAfterProblem(p parse.ValueProblem) string {
+	switch p {
+	case parse.ValueEmpty:
+		return "empty value"
+	case parse.ValueNotSeconds:
+		return "not a number of seconds (RFC 3261 allows only digits here, not a date)"
+	case parse.ValueTrailing:
+		return "unexpected text after the number of seconds"
+	case parse.ValueUnclosedComment:
+		return "comment is missing its closing parenthesis"
+	case parse.ValueBadParam:
+		return "malformed parameter (a parameter is ;name or ;name=value)"
+	case parse.ValueBadDuration:
+		return "duration is not a number of seconds"
+	}
+	return p.String()
 }
 
 // MalformedError reports a header value that could not be understood.

@@ -1,6 +1,10 @@
 package explain
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/sipwatch/sipwatch/safetext"
+)
 
 // Severity grades how much a response deserves attention during an incident.
 // It marshals to and from JSON as its name ("normal", "warning", "failure").
@@ -48,5 +52,5 @@ func (s *Severity) UnmarshalText(text []byte) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("explain: unknown severity %q", Sanitize(string(text)))
+	return fmt.Errorf("explain: unknown severity %q", safetext.Replace(string(text)))
 }

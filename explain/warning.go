@@ -3,6 +3,8 @@ package explain
 import (
 	"strconv"
 	"strings"
+
+	"github.com/sipwatch/sipwatch/parse"
 )
 
 // WarningValue is one explained value of a Warning header (RFC 3261 §20.43):
@@ -120,52 +122,53 @@ func ExplainWarning(value string) []WarningValue {
 	if name, rest, ok := strings.Cut(v, ":"); ok && strings.EqualFold(strings.TrimSpace(name), "Warning") {
 		v = strings.TrimSpace(rest)
 	}
-	parts := splitList(v)
-	if len(parts) == 0 {
-		return []WarningValue{{Raw: shown(v), Problem: "empty value", Meaning: "the Warning header has no value"}}
+	var out []WarningValue
+	for rest := []byte(v); len(rest) > 0; {
+		var first []byte
+		if first, rest = parse.NextValue(rest); len(first) > 0 {
+			out = append(out, explainWarningValue(first))
+		}
 	}
-	out := make([]WarningValue, 0, len(parts))
-	for _, p := range parts {
-		out = append(out, explainWarningValue(p))
+	if len(out) == 0 {
+		return []WarningValue{{Raw: shown(v), Problem: "empty value", Meaning: "the Warning header has no value"}}
 	}
 	return out
 }
 
-func explainWarningValue(p string) WarningValue {
-	w := WarningValue{Raw: shown(p)}
-	code, rest, _ := strings.Cut(p, " ")
-	if len(code) != 3 || !isDigits(code) {
-		w.Problem = "a warning must start with a three-digit warn-code"
-		w.Meaning = "the value does not follow RFC 3261's form: code, agent, quoted text"
+// explainWarningValue explains one Warning value as parse.ReadWarning reads
+// it, adding that a warn-code below 100 is no warning code at all.
+func explainWarningValue(p []byte) WarningValue {
+	const form = "the value does not follow RFC 3261's form: code, agent, quoted text"
+	ww := parse.ReadWarning(p)
+	w := WarningValue{Raw: shown(string(p))}
+	switch {
+	case ww.Problem == parse.ValueBadCode || ww.Problem == parse.ValueEmpty:
+		w.Problem, w.Meaning = "a warning must start with a three-digit warn-code", form
+		return w
+	case ww.Code < 100:
+		w.Problem, w.Meaning = "warn-code "+string(p[:3])+" is not a warning code (SIP uses 300–399)", form
 		return w
 	}
-	if code[0] == '0' {
-		w.Problem = "warn-code " + code + " is not a warning code (SIP uses 300–399)"
-		w.Meaning = "the value does not follow RFC 3261's form: code, agent, quoted text"
-		return w
-	}
-	w.Code, _ = strconv.Atoi(code)
+	w.Code = ww.Code
 	w.Meaning, w.Name = warnCodeMeaning(w.Code)
-
-	rest = strings.TrimLeft(rest, " \t")
-	agent, text, _ := strings.Cut(rest, " ")
-	if agent == "" || strings.HasPrefix(agent, `"`) {
-		w.Problem = "the warn-agent (host or pseudonym) is missing"
-		if t, ok := unquote(strings.TrimSpace(rest)); ok {
-			w.Text = shown(t)
-		}
-		return w
+	if ww.Agent != nil {
+		w.Agent = shown(string(ww.Agent))
 	}
-	w.Agent = shown(agent)
-	text = strings.TrimSpace(text)
-	switch t, ok := unquote(text); {
-	case text == "":
+	if ww.Text != nil {
+		w.Text = shown(string(parse.AppendUnquoted(nil, ww.Text)))
+	}
+	switch ww.Problem {
+	case parse.ValueOK:
+	case parse.ValueNoAgent:
+		w.Problem = "the warn-agent (host or pseudonym) is missing"
+	case parse.ValueNoText:
 		w.Problem = "the warn-text is missing"
-	case !ok:
-		w.Text = shown(text)
+	case parse.ValueTextNotQuoted:
 		w.Problem = "the warn-text is not a quoted string"
+	case parse.ValueTrailing:
+		w.Problem = "unexpected text after the quoted warn-text"
 	default:
-		w.Text = shown(t)
+		w.Problem = ww.Problem.String()
 	}
 	return w
 }

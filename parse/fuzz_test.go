@@ -95,14 +95,16 @@ func checkParse(t *testing.T, in []byte) {
 		// The helpers on what Parse found stay inside the input too.
 		via, _ := ParseVia(m.Via.Raw)
 		na, _ := ParseNameAddr(m.To.Raw)
-		_, comment, _, _ := ParseRetryAfter(m.RetryAfter)
-		proto, _, text, _ := ParseReason(m.ReasonHeader)
-		_, agent, wtext, _ := ParseWarning(m.Warning)
+		ra := ReadRetryAfter(m.RetryAfter)
+		rr := ReadReason(m.ReasonHeader)
+		ww := ReadWarning(m.Warning)
+		checkValues(t, ra, rr, ww)
+		comment, proto, text, agent, wtext := ra.Comment, rr.Protocol, rr.Text, ww.Agent, ww.Text
 		_, ref, _ := ParseSessionExpires(m.SessionExpires)
 		_ = ParseMethods(m.Allow)
 		_ = AppendUnfolded(nil, m.CallID)
 		for _, s := range [][]byte{via.Transport, via.SentBy, via.Branch, na.URI, na.Tag, comment, proto, text,
-			agent, wtext, ref, Param(m.Contact, "expires"), Param(m.From.Raw, "tag")} {
+			agent, wtext, rr.Location, ref, Param(m.Contact, "expires"), Param(m.From.Raw, "tag")} {
 			if !within(in, s) {
 				t.Fatalf("helper result %q lies outside the input", s)
 			}
@@ -175,6 +177,56 @@ func FuzzFrameLength(f *testing.F) {
 			if _, err := FrameLength(in[:i]); err != ErrIncomplete {
 				t.Fatalf("FrameLength(prefix %d of %d) = %v, want ErrIncomplete", i, n, err)
 			}
+		}
+	})
+}
+
+// checkValues checks the invariants of the value readers: numbers in
+// range, the parts the grammar requires present in a well-formed value, and
+// a known problem otherwise.
+func checkValues(t *testing.T, ra RetryAfter, rr Reason, ww Warning) {
+	t.Helper()
+	if ra.Seconds < 0 || ra.Seconds > maxSeconds || ra.Duration < -1 || ra.Duration > maxSeconds {
+		t.Fatalf("RetryAfter out of range: %+v", ra)
+	}
+	if rr.Cause < -1 || (rr.Problem == ValueOK && len(rr.Protocol) == 0) {
+		t.Fatalf("Reason inconsistent: %+v", rr)
+	}
+	for _, c := range rr.Protocol {
+		if !tokenChar[c] {
+			t.Fatalf("Reason protocol %q is not a token", rr.Protocol)
+		}
+	}
+	if ww.Code < 0 || ww.Code > 999 || (ww.Problem == ValueOK && (len(ww.Agent) == 0 || ww.Text == nil)) {
+		t.Fatalf("Warning inconsistent: %+v", ww)
+	}
+	for _, p := range []ValueProblem{ra.Problem, rr.Problem, ww.Problem} {
+		if p >= numValueProblems {
+			t.Fatalf("unknown problem %d", p)
+		}
+	}
+}
+
+// FuzzValues feeds arbitrary bytes to the header value readers directly,
+// which reaches their corners faster than going through whole messages.
+func FuzzValues(f *testing.F) {
+	for _, s := range []string{
+		"120 (I'm in a meeting);duration=3600", "60 (unclosed", "5 (a \\) b)", "60;duration=x", "60;=x",
+		`Q.850;cause=16;text="Terminated";location=LN`, `SIP;cause=503;text=unquoted`, `SIP junk;cause=1`,
+		`399 host "a \"quoted\" word"`, `399 "no agent"`, `399 host "text" trailing`, "", ";", "\"", "(",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, v []byte) {
+		ra, rr, ww := ReadRetryAfter(v), ReadReason(v), ReadWarning(v)
+		checkValues(t, ra, rr, ww)
+		for _, s := range [][]byte{ra.Comment, rr.Protocol, rr.Text, rr.Location, ww.Agent, ww.Text} {
+			if !within(v, s) {
+				t.Fatalf("%q lies outside the input %q", s, v)
+			}
+		}
+		if u := AppendUnquoted(nil, ww.Text); len(u) > len(ww.Text) {
+			t.Fatalf("AppendUnquoted grew %q to %q", ww.Text, u)
 		}
 	})
 }

@@ -1,6 +1,9 @@
 package parse
 
-import "bytes"
+import (
+	"bytes"
+	"strconv"
+)
 
 // Value helpers. They work on raw header values as Parse stores them, never
 // allocate and never panic; every slice they return lies inside their input.
@@ -416,17 +419,141 @@ func ParseNameAddr(v []byte) (na NameAddr, ok bool) {
 	return na, true
 }
 
-// ParseRetryAfter parses a Retry-After value (RFC 3261 §20.33):
-// delta-seconds, an optional comment in parentheses and parameters, as in
-// "120 (I'm in a meeting);duration=3600". comment is the text inside the
-// outer parentheses; duration is -1 when absent or not a number. seconds is
-// clamped to 2**32-1. ok is false when v does not start with delta-seconds.
-func ParseRetryAfter(v []byte) (seconds int, comment []byte, duration int, ok bool) {
-	v = TrimLWS(v)
-	n, i, _ := digits(v, uint64(maxSeconds))
-	if i == 0 || (i < len(v) && !isLWS(v[i]) && v[i] != ';' && v[i] != '(') {
-		return 0, nil, -1, false
+// ValueProblem says why a header value does not follow its grammar. The
+// zero value, ValueOK, means it does. The Read functions report the first
+// problem they find; wording for people is left to the caller (package
+// explain).
+type ValueProblem uint8
+
+// The problems the Read functions report.
+const (
+	ValueOK              ValueProblem = iota
+	ValueEmpty                        // the value is empty
+	ValueNotSeconds                   // Retry-After does not start with delta-seconds
+	ValueTrailing                     // text follows where the grammar allows none
+	ValueUnclosedComment              // a Retry-After comment lacks its closing parenthesis
+	ValueBadParam                     // a parameter is not token [ "=" value ]
+	ValueBadDuration                  // the Retry-After duration is not delta-seconds
+	ValueNoProtocol                   // a Reason value does not start with a protocol token
+	ValueBadCause                     // the Reason cause is not a number below 2**31
+	ValueTextNotQuoted                // a Reason text or Warning warn-text is not a closed quoted-string
+	ValueBadCode                      // a Warning does not start with a three-digit warn-code
+	ValueNoAgent                      // a Warning has no warn-agent
+	ValueNoText                       // a Warning has no warn-text
+	numValueProblems
+)
+
+var valueProblemNames = [numValueProblems]string{
+	"ok", "empty", "not delta-seconds", "trailing text", "unclosed comment", "malformed parameter",
+	"malformed duration", "no protocol", "malformed cause", "text not quoted", "malformed warn-code",
+	"no warn-agent", "no warn-text",
+}
+
+// String returns a short name for the problem, such as "unclosed comment".
+func (p ValueProblem) String() string {
+	if p < numValueProblems {
+		return valueProblemNames[p]
 	}
+	return "ValueProblem(" + strconv.Itoa(int(p)) + ")"
+}
+
+// param is one generic-param (RFC 3261 §25.1) of a header value.
+type param struct {
+	name, value []byte
+	hasValue    bool // an '=' follows the name
+	quoted      bool // the value is a quoted-string; value holds what is inside the quotes
+	unclosed    bool // the quoted-string runs to the end of the input without its closing quote
+}
+
+// readParam reads the parameter at the start of p, which follows a ';':
+// LWS, a token, and optionally LWS '=' LWS and a token, host or
+// quoted-string, then LWS. It returns the rest of p after the next ';' (nil
+// when none follows), and bad when the parameter has no name or is followed
+// by anything but LWS before the next ';', in which case it skips to that
+// ';' (outside quotes).
+func readParam(p []byte) (pr param, rest []byte, bad bool) {
+	i := 0
+	for i < len(p) && isLWS(p[i]) {
+		i++
+	}
+	ns := i
+	for i < len(p) && tokenChar[p[i]] {
+		i++
+	}
+	pr.name = p[ns:i]
+	bad = i == ns
+	for i < len(p) && isLWS(p[i]) {
+		i++
+	}
+	if i < len(p) && p[i] == '=' {
+		pr.hasValue = true
+		i++
+		for i < len(p) && isLWS(p[i]) {
+			i++
+		}
+		if i < len(p) && p[i] == '"' {
+			pr.quoted = true
+			q := skipQuoted(p, i)
+			if q >= len(p) {
+				pr.value, pr.unclosed = p[i+1:], true
+				return pr, nil, bad
+			}
+			pr.value = p[i+1 : q]
+			i = q + 1
+		} else {
+			vs := i
+			for i < len(p) && !isLWS(p[i]) && p[i] != ';' && p[i] != '"' {
+				i++
+			}
+			pr.value = p[vs:i]
+		}
+		for i < len(p) && isLWS(p[i]) {
+			i++
+		}
+	}
+	for i < len(p) && p[i] != ';' {
+		bad = true
+		if p[i] == '"' {
+			i = skipQuoted(p, i)
+		}
+		i++
+	}
+	if i >= len(p) {
+		return pr, nil, bad
+	}
+	return pr, p[i+1:], bad
+}
+
+// RetryAfter is a Retry-After value (RFC 3261 §20.33) as ReadRetryAfter
+// reads it. Its slices lie inside the value read.
+type RetryAfter struct {
+	Seconds  int          // delta-seconds, clamped to 2**32-1
+	Comment  []byte       // inside the outer parentheses, without surrounding LWS; nil when absent
+	Duration int          // the duration parameter in seconds, clamped; -1 when absent or malformed
+	Clamped  bool         // Seconds or Duration exceeded 2**32-1
+	Problem  ValueProblem // ValueOK when the value follows the grammar
+}
+
+// ReadRetryAfter reads a Retry-After value: delta-seconds, an optional
+// comment in parentheses (nested comments and quoted-pairs allowed) and
+// parameters, as in "120 (I'm in a meeting);duration=3600". Unknown
+// parameters are allowed and ignored (generic-param). On a malformed value,
+// Problem says what is wrong and the fields hold what was read before it:
+// "60 (unclosed" gives Seconds 60, Comment "unclosed" and
+// ValueUnclosedComment.
+func ReadRetryAfter(v []byte) (ra RetryAfter) {
+	ra.Duration = -1
+	v = TrimLWS(v)
+	if len(v) == 0 {
+		ra.Problem = ValueEmpty
+		return ra
+	}
+	n, i, over := digits(v, uint64(maxSeconds))
+	if i == 0 {
+		ra.Problem = ValueNotSeconds
+		return ra
+	}
+	ra.Seconds, ra.Clamped = int(n), over
 	for i < len(v) && isLWS(v[i]) {
 		i++
 	}
@@ -447,88 +574,241 @@ func ParseRetryAfter(v []byte) (seconds int, comment []byte, duration int, ok bo
 			}
 		}
 		if j >= len(v) {
-			comment = v[i+1:]
-			i = len(v)
-		} else {
-			comment = v[i+1 : j]
-			i = j + 1
+			ra.Comment = TrimLWS(v[i+1:])
+			ra.Problem = ValueUnclosedComment
+			return ra
+		}
+		ra.Comment = TrimLWS(v[i+1 : j])
+		for i = j + 1; i < len(v) && isLWS(v[i]); i++ {
 		}
 	}
-	duration = -1
-	if d := paramList(v[i:], "duration"); d != nil {
-		if n, ok := parseSecondsExact(d); ok {
-			duration = n
+	if i == len(v) {
+		return ra
+	}
+	if v[i] != ';' {
+		ra.Problem = ValueTrailing
+		return ra
+	}
+	durationSeen := false
+	for p := v[i+1:]; p != nil; {
+		var pr param
+		var bad bool
+		pr, p, bad = readParam(p)
+		switch {
+		case bad:
+			ra.problem(ValueBadParam)
+		case !durationSeen && equalFoldName(pr.name, "duration"):
+			durationSeen = true
+			d, k, over := digits(pr.value, uint64(maxSeconds))
+			if pr.quoted || k == 0 || k != len(pr.value) {
+				ra.problem(ValueBadDuration)
+				continue
+			}
+			ra.Duration, ra.Clamped = int(d), ra.Clamped || over
 		}
 	}
-	return int(n), comment, duration, true
+	return ra
 }
 
-// ParseReason parses the first value of a Reason header (RFC 3326 §2), such
-// as `Q.850;cause=16;text="Terminated"` or `SIP;cause=200;text="Call
-// completed elsewhere"`. protocol is the protocol token ("SIP", "Q.850",
-// ...), cause is -1 when absent, and text is the reason-text without its
-// quotes (nil when absent). ok is false when the protocol is missing or the
-// cause is not a number.
-func ParseReason(v []byte) (protocol []byte, cause int, text []byte, ok bool) {
+func (ra *RetryAfter) problem(p ValueProblem) {
+	if ra.Problem == ValueOK {
+		ra.Problem = p
+	}
+}
+
+// ParseRetryAfter is ReadRetryAfter for callers that need only the numbers:
+// ok reports whether the value follows the grammar.
+func ParseRetryAfter(v []byte) (seconds int, comment []byte, duration int, ok bool) {
+	ra := ReadRetryAfter(v)
+	return ra.Seconds, ra.Comment, ra.Duration, ra.Problem == ValueOK
+}
+
+// Reason is the first value of a Reason header (RFC 3326 §2) as ReadReason
+// reads it. Its slices lie inside the value read.
+type Reason struct {
+	Protocol []byte       // "SIP", "Q.850", ... as sent; nil when missing
+	Cause    int          // the cause parameter; -1 when absent or malformed
+	Text     []byte       // the text parameter without its quotes, quoted-pairs as sent; nil when absent
+	Quoted   bool         // Text is a closed quoted-string, as the grammar requires
+	Location []byte       // the location parameter (RFC 8606, for Q.850); nil when absent
+	Problem  ValueProblem // ValueOK when the value follows the grammar
+}
+
+// ReadReason reads the first value of a Reason header, such as
+// `Q.850;cause=16;text="Terminated"` or `SIP;cause=200;text="Call
+// completed elsewhere"`: a protocol token, then parameters. The grammar
+// makes every parameter optional, so a value without a cause is well
+// formed (with Cause -1). A cause must be digits below 2**31 and a text a
+// closed quoted-string. Reading goes on after a malformed parameter, so
+// the other parameters are still filled; Problem is the first problem.
+func ReadReason(v []byte) (r Reason) {
+	r.Cause = -1
 	first, _ := NextValue(v)
+	if len(first) == 0 {
+		r.Problem = ValueEmpty
+		return r
+	}
 	i := 0
 	for i < len(first) && tokenChar[first[i]] {
 		i++
 	}
-	if i == 0 {
-		return nil, -1, nil, false
+	j := i
+	for j < len(first) && isLWS(first[j]) {
+		j++
 	}
-	protocol = first[:i]
-	params := first[i:]
-	text = paramList(params, "text")
-	cause = -1
-	if c := paramList(params, "cause"); c != nil {
-		n, ok := ParseUint(c)
-		if !ok || n > 1<<31-1 {
-			return protocol, -1, text, false
+	if i == 0 || (j < len(first) && first[j] != ';') {
+		r.Problem = ValueNoProtocol
+		return r
+	}
+	r.Protocol = first[:i]
+	if j == len(first) {
+		return r
+	}
+	causeSeen := false
+	for p := first[j+1:]; p != nil; {
+		var pr param
+		var bad bool
+		pr, p, bad = readParam(p)
+		switch {
+		case bad:
+			r.problem(ValueBadParam)
+		case equalFoldName(pr.name, "cause"):
+			if causeSeen {
+				continue
+			}
+			causeSeen = true
+			n, ok := ParseUint(pr.value)
+			if pr.quoted || !ok || n > 1<<31-1 {
+				r.problem(ValueBadCause)
+				continue
+			}
+			r.Cause = int(n)
+		case equalFoldName(pr.name, "text"):
+			if r.Text != nil {
+				continue
+			}
+			r.Text, r.Quoted = pr.value, pr.quoted && !pr.unclosed
+			if !r.Quoted {
+				r.problem(ValueTextNotQuoted)
+			}
+		case equalFoldName(pr.name, "location"):
+			if r.Location == nil {
+				r.Location = pr.value
+			}
 		}
-		cause = int(n)
 	}
-	return protocol, cause, text, true
+	return r
 }
 
-// ParseWarning parses the first value of a Warning header (RFC 3261
-// §20.43): warn-code SP warn-agent SP warn-text, as in
-// `301 isi.edu "Incompatible network address type 'E.164'"`. text is the
-// warn-text without its quotes. ok is false unless all three parts are
-// present and the code has three digits.
-func ParseWarning(v []byte) (code int, agent, text []byte, ok bool) {
+func (r *Reason) problem(p ValueProblem) {
+	if r.Problem == ValueOK {
+		r.Problem = p
+	}
+}
+
+// ParseReason is ReadReason for callers that need only the protocol, cause
+// and text: ok reports whether the value follows the grammar.
+func ParseReason(v []byte) (protocol []byte, cause int, text []byte, ok bool) {
+	r := ReadReason(v)
+	return r.Protocol, r.Cause, r.Text, r.Problem == ValueOK
+}
+
+// Warning is the first value of a Warning header (RFC 3261 §20.43) as
+// ReadWarning reads it. Its slices lie inside the value read.
+type Warning struct {
+	Code    int          // the warn-code; 0 when it is not three digits
+	Agent   []byte       // the warn-agent (host[:port] or pseudonym); nil when missing
+	Text    []byte       // the warn-text without its quotes, quoted-pairs as sent; see ReadWarning
+	Problem ValueProblem // ValueOK when the value follows the grammar
+}
+
+// ReadWarning reads the first value of a Warning header: warn-code SP
+// warn-agent SP warn-text, as in `301 isi.edu "Incompatible network address
+// type 'E.164'"`. Any LWS may separate the parts. On a malformed value,
+// Problem says what is wrong and the fields hold what could be read: a
+// warn-text that is not quoted, or whose closing quote is missing, is the
+// rest of the value as sent (without an opening quote); a warn-text that
+// directly follows the code (no agent) is still read.
+func ReadWarning(v []byte) (w Warning) {
 	first, _ := NextValue(v)
-	if len(first) < 3 || !isDigit(first[0]) || !isDigit(first[1]) || !isDigit(first[2]) {
-		return 0, nil, nil, false
+	if len(first) == 0 {
+		w.Problem = ValueEmpty
+		return w
 	}
-	code = int(first[0]-'0')*100 + int(first[1]-'0')*10 + int(first[2]-'0')
+	if len(first) < 3 || !isDigit(first[0]) || !isDigit(first[1]) || !isDigit(first[2]) ||
+		(len(first) > 3 && !isLWS(first[3])) {
+		w.Problem = ValueBadCode
+		return w
+	}
+	w.Code = int(first[0]-'0')*100 + int(first[1]-'0')*10 + int(first[2]-'0')
 	i := 3
-	if i < len(first) && !isLWS(first[i]) {
-		return 0, nil, nil, false
-	}
 	for i < len(first) && isLWS(first[i]) {
 		i++
+	}
+	if i < len(first) && first[i] == '"' {
+		w.Problem = ValueNoAgent
+		w.Text = quotedText(first[i:])
+		return w
 	}
 	as := i
 	for i < len(first) && !isLWS(first[i]) {
 		i++
 	}
-	agent = first[as:i]
+	if i == as {
+		w.Problem = ValueNoAgent
+		return w
+	}
+	w.Agent = first[as:i]
 	for i < len(first) && isLWS(first[i]) {
 		i++
 	}
-	if len(agent) == 0 {
-		return code, nil, nil, false
+	rest := first[i:]
+	switch {
+	case len(rest) == 0:
+		w.Problem, w.Text = ValueNoText, rest
+	case rest[0] != '"':
+		w.Problem, w.Text = ValueTextNotQuoted, rest
+	default:
+		q := skipQuoted(rest, 0)
+		w.Text = quotedText(rest)
+		if q >= len(rest) {
+			w.Problem = ValueTextNotQuoted
+		} else if q != len(rest)-1 {
+			w.Problem = ValueTrailing
+		}
 	}
-	if i >= len(first) || first[i] != '"' {
-		return code, agent, first[i:], false
+	return w
+}
+
+// quotedText returns what is inside the quoted-string at the start of b,
+// or everything after the opening quote when it is not closed.
+func quotedText(b []byte) []byte {
+	q := skipQuoted(b, 0)
+	if q >= len(b) {
+		return b[1:]
 	}
-	q := skipQuoted(first, i)
-	if q >= len(first) {
-		return code, agent, first[i+1:], false
+	return b[1:q]
+}
+
+// ParseWarning is ReadWarning for callers that need only the code, agent
+// and text: ok reports whether the value follows the grammar.
+func ParseWarning(v []byte) (code int, agent, text []byte, ok bool) {
+	w := ReadWarning(v)
+	return w.Code, w.Agent, w.Text, w.Problem == ValueOK
+}
+
+// AppendUnquoted appends the text of a quoted-string's content (as the
+// Read functions return it, without the quotes) to dst with its
+// quoted-pairs resolved: `a \"b\"` becomes `a "b"` (RFC 3261 §25.1). It
+// allocates only when dst lacks the capacity.
+func AppendUnquoted(dst, text []byte) []byte {
+	for i := 0; i < len(text); i++ {
+		if text[i] == '\\' && i+1 < len(text) {
+			i++
+		}
+		dst = append(dst, text[i])
 	}
-	return code, agent, first[i+1 : q], true
+	return dst
 }
 
 // ParseSessionExpires parses a Session-Expires value (RFC 4028 §4):

@@ -208,85 +208,162 @@ func TestParseNameAddr(t *testing.T) {
 	}
 }
 
-func TestParseRetryAfter(t *testing.T) {
+func TestReadRetryAfter(t *testing.T) {
 	tests := []struct {
 		in       string
 		seconds  int
 		comment  string
 		duration int
-		okay     bool
+		clamped  bool
+		problem  ValueProblem
 	}{
-		{"18000;duration=3600", 18000, "<nil>", 3600, true},
-		{"120 (I'm in a meeting)", 120, "I'm in a meeting", -1, true},
-		{"300 (back (soon)) ; duration = 60", 300, "back (soon)", 60, true},
-		{`5 (a \) b)`, 5, `a \) b`, -1, true},
-		{"60 (unclosed", 60, "unclosed", -1, true},
-		{"60;duration=x", 60, "<nil>", -1, true},
-		{"99999999999", maxSeconds, "<nil>", -1, true},
-		{"soon", 0, "<nil>", -1, false},
-		{"12h", 0, "<nil>", -1, false},
-		{"", 0, "<nil>", -1, false},
+		{"18000;duration=3600", 18000, "<nil>", 3600, false, ValueOK},
+		{"120 (I'm in a meeting)", 120, "I'm in a meeting", -1, false, ValueOK},
+		{"300 ( back (soon) ) ; duration = 60", 300, "back (soon)", 60, false, ValueOK},
+		{"120 (nested (comment) ok) ;duration=60;foo=bar", 120, "nested (comment) ok", 60, false, ValueOK},
+		{"120\r\n (folded)\r\n ;duration=5", 120, "folded", 5, false, ValueOK},
+		{`5 (a \) b)`, 5, `a \) b`, -1, false, ValueOK},
+		{"5(x)", 5, "x", -1, false, ValueOK},
+		{"5;DURATION=10;duration=20", 5, "<nil>", 10, false, ValueOK},
+		{"0", 0, "<nil>", -1, false, ValueOK},
+		{"99999999999", maxSeconds, "<nil>", -1, true, ValueOK},
+		{"1;duration=99999999999", 1, "<nil>", maxSeconds, true, ValueOK},
+		{"60 (unclosed", 60, "unclosed", -1, false, ValueUnclosedComment},
+		{"60 (a (b)", 60, "a (b)", -1, false, ValueUnclosedComment},
+		{"60;duration=x", 60, "<nil>", -1, false, ValueBadDuration},
+		{"60;duration", 60, "<nil>", -1, false, ValueBadDuration},
+		{`60;duration="5"`, 60, "<nil>", -1, false, ValueBadDuration},
+		{"60;=x", 60, "<nil>", -1, false, ValueBadParam},
+		{"60;", 60, "<nil>", -1, false, ValueBadParam},
+		{"60;a b;duration=5", 60, "<nil>", 5, false, ValueBadParam},
+		{"60 seconds", 60, "<nil>", -1, false, ValueTrailing},
+		{"60 (c) junk", 60, "c", -1, false, ValueTrailing},
+		{"12h", 12, "<nil>", -1, false, ValueTrailing},
+		{"soon", 0, "<nil>", -1, false, ValueNotSeconds},
+		{"-5", 0, "<nil>", -1, false, ValueNotSeconds},
+		{"Fri, 13 Jun 2025 10:00:00 GMT", 0, "<nil>", -1, false, ValueNotSeconds},
+		{" \t", 0, "<nil>", -1, false, ValueEmpty},
+		{"", 0, "<nil>", -1, false, ValueEmpty},
 	}
 	for _, tt := range tests {
+		ra := ReadRetryAfter([]byte(tt.in))
+		if ra.Seconds != tt.seconds || str(ra.Comment) != tt.comment || ra.Duration != tt.duration ||
+			ra.Clamped != tt.clamped || ra.Problem != tt.problem {
+			t.Errorf("ReadRetryAfter(%q) = %d, %q, %d, %v, %v; want %d, %q, %d, %v, %v", tt.in, ra.Seconds,
+				str(ra.Comment), ra.Duration, ra.Clamped, ra.Problem, tt.seconds, tt.comment, tt.duration, tt.clamped, tt.problem)
+		}
 		s, c, d, ok := ParseRetryAfter([]byte(tt.in))
-		if s != tt.seconds || str(c) != tt.comment || d != tt.duration || ok != tt.okay {
-			t.Errorf("ParseRetryAfter(%q) = %d, %q, %d, %v; want %d, %q, %d, %v", tt.in, s, str(c), d, ok,
-				tt.seconds, tt.comment, tt.duration, tt.okay)
+		if s != ra.Seconds || str(c) != str(ra.Comment) || d != ra.Duration || ok != (ra.Problem == ValueOK) {
+			t.Errorf("ParseRetryAfter(%q) = %d, %q, %d, %v; differs from ReadRetryAfter", tt.in, s, str(c), d, ok)
 		}
 	}
 }
 
-func TestParseReason(t *testing.T) {
+func TestReadReason(t *testing.T) {
 	tests := []struct {
 		in       string
 		protocol string
 		cause    int
 		text     string
-		okay     bool
+		location string
+		problem  ValueProblem
 	}{
-		{`Q.850;cause=16;text="Terminated"`, "Q.850", 16, "Terminated", true},
-		{`SIP ;cause=200 ;text="Call completed elsewhere"`, "SIP", 200, "Call completed elsewhere", true},
-		{`SIP;cause=580;text="Precondition Failure", Q.850;cause=47`, "SIP", 580, "Precondition Failure", true},
-		{`Q.850;text="no, cause"`, "Q.850", -1, "no, cause", true},
-		{`Q.850`, "Q.850", -1, "<nil>", true},
-		{`Q.850;cause=abc`, "Q.850", -1, "<nil>", false},
-		{`Q.850;cause=99999999999`, "Q.850", -1, "<nil>", false},
-		{`;cause=1`, "<nil>", -1, "<nil>", false},
-		{``, "<nil>", -1, "<nil>", false},
+		{`Q.850;cause=16;text="Terminated"`, "Q.850", 16, "Terminated", "<nil>", ValueOK},
+		{`SIP ;cause=200 ;text="Call completed elsewhere"`, "SIP", 200, "Call completed elsewhere", "<nil>", ValueOK},
+		{`SIP;cause=580;text="Precondition Failure", Q.850;cause=47`, "SIP", 580, "Precondition Failure", "<nil>", ValueOK},
+		{`SIP;cause=480;text="Temporarily, \"Unavailable\""`, "SIP", 480, `Temporarily, \"Unavailable\"`, "<nil>", ValueOK},
+		{`Q.850;cause = 34;location=LN;x=y`, "Q.850", 34, "<nil>", "LN", ValueOK},
+		{`Q.850;text="no, cause"`, "Q.850", -1, "no, cause", "<nil>", ValueOK},
+		{`Q.850`, "Q.850", -1, "<nil>", "<nil>", ValueOK},
+		{`Q.850 ; cause=1;cause=2`, "Q.850", 1, "<nil>", "<nil>", ValueOK},
+		{`Q.850;cause=abc`, "Q.850", -1, "<nil>", "<nil>", ValueBadCause},
+		{`Q.850;cause=`, "Q.850", -1, "<nil>", "<nil>", ValueBadCause},
+		{`Q.850;cause="16"`, "Q.850", -1, "<nil>", "<nil>", ValueBadCause},
+		{`Q.850;cause=99999999999`, "Q.850", -1, "<nil>", "<nil>", ValueBadCause},
+		{`Q.850;cause=2147483648`, "Q.850", -1, "<nil>", "<nil>", ValueBadCause},
+		{`Q.850;cause=2147483647`, "Q.850", 2147483647, "<nil>", "<nil>", ValueOK},
+		{`SIP;cause=503;text=unquoted`, "SIP", 503, "unquoted", "<nil>", ValueTextNotQuoted},
+		{`SIP;text=unquoted;cause=503`, "SIP", 503, "unquoted", "<nil>", ValueTextNotQuoted},
+		{`SIP;cause=503;text="unclosed`, "SIP", 503, "unclosed", "<nil>", ValueTextNotQuoted},
+		{`SIP;cause=503;;text="x"`, "SIP", 503, "x", "<nil>", ValueBadParam},
+		{`SIP junk;cause=1`, "<nil>", -1, "<nil>", "<nil>", ValueNoProtocol},
+		{`"Q.850";cause=16`, "<nil>", -1, "<nil>", "<nil>", ValueNoProtocol},
+		{`;cause=1`, "<nil>", -1, "<nil>", "<nil>", ValueNoProtocol},
+		{``, "<nil>", -1, "<nil>", "<nil>", ValueEmpty},
 	}
 	for _, tt := range tests {
+		r := ReadReason([]byte(tt.in))
+		if str(r.Protocol) != tt.protocol || r.Cause != tt.cause || str(r.Text) != tt.text ||
+			str(r.Location) != tt.location || r.Problem != tt.problem ||
+			r.Quoted != (r.Text != nil && tt.problem != ValueTextNotQuoted) {
+			t.Errorf("ReadReason(%q) = %q, %d, %q, %q, %v; want %q, %d, %q, %q, %v", tt.in, str(r.Protocol), r.Cause,
+				str(r.Text), str(r.Location), r.Problem, tt.protocol, tt.cause, tt.text, tt.location, tt.problem)
+		}
 		p, c, text, ok := ParseReason([]byte(tt.in))
-		if str(p) != tt.protocol || c != tt.cause || str(text) != tt.text || ok != tt.okay {
-			t.Errorf("ParseReason(%q) = %q, %d, %q, %v; want %q, %d, %q, %v", tt.in, str(p), c, str(text), ok,
-				tt.protocol, tt.cause, tt.text, tt.okay)
+		if str(p) != str(r.Protocol) || c != r.Cause || str(text) != str(r.Text) || ok != (r.Problem == ValueOK) {
+			t.Errorf("ParseReason(%q) = %q, %d, %q, %v; differs from ReadReason", tt.in, str(p), c, str(text), ok)
 		}
 	}
 }
 
-func TestParseWarning(t *testing.T) {
+func TestReadWarning(t *testing.T) {
 	tests := []struct {
 		in          string
 		code        int
 		agent, text string
-		okay        bool
+		problem     ValueProblem
 	}{
-		{`307 isi.edu "Session parameter 'foo' not understood"`, 307, "isi.edu", "Session parameter 'foo' not understood", true},
-		{`301 isi.edu "Incompatible network address type 'E.164'", 399 x "y"`, 301, "isi.edu", "Incompatible network address type 'E.164'", true},
-		{`399 [2001:db8::1]:5060 "a \"quoted\" word"`, 399, "[2001:db8::1]:5060", `a \"quoted\" word`, true},
-		{`399 host unquoted text`, 399, "host", "unquoted text", false},
-		{`399 host "unterminated`, 399, "host", "unterminated", false},
-		{`399 host`, 399, "host", "", false},
-		{`399`, 399, "<nil>", "<nil>", false},
-		{`39 host "x"`, 0, "<nil>", "<nil>", false},
-		{`3999 host "x"`, 0, "<nil>", "<nil>", false},
-		{``, 0, "<nil>", "<nil>", false},
+		{`307 isi.edu "Session parameter 'foo' not understood"`, 307, "isi.edu", "Session parameter 'foo' not understood", ValueOK},
+		{`301 isi.edu "Incompatible network address type 'E.164'", 399 x "y"`, 301, "isi.edu", "Incompatible network address type 'E.164'", ValueOK},
+		{`399 [2001:db8::1]:5060 "a \"quoted\" word"`, 399, "[2001:db8::1]:5060", `a \"quoted\" word`, ValueOK},
+		{"399\thost\r\n \"folded\"", 399, "host", "folded", ValueOK},
+		{`001 host "x"`, 1, "host", "x", ValueOK},
+		{`399 host ""`, 399, "host", "", ValueOK},
+		{`399 host unquoted text`, 399, "host", "unquoted text", ValueTextNotQuoted},
+		{`399 host "unterminated`, 399, "host", "unterminated", ValueTextNotQuoted},
+		{`399 host "text" trailing`, 399, "host", "text", ValueTrailing},
+		{`399 host`, 399, "host", "", ValueNoText},
+		{`399 "no agent"`, 399, "<nil>", "no agent", ValueNoAgent},
+		{`399`, 399, "<nil>", "<nil>", ValueNoAgent},
+		{`39 host "x"`, 0, "<nil>", "<nil>", ValueBadCode},
+		{`3999 host "x"`, 0, "<nil>", "<nil>", ValueBadCode},
+		{`abc host "x"`, 0, "<nil>", "<nil>", ValueBadCode},
+		{``, 0, "<nil>", "<nil>", ValueEmpty},
 	}
 	for _, tt := range tests {
-		c, a, text, ok := ParseWarning([]byte(tt.in))
-		if c != tt.code || str(a) != tt.agent || str(text) != tt.text || ok != tt.okay {
-			t.Errorf("ParseWarning(%q) = %d, %q, %q, %v; want %d, %q, %q, %v", tt.in, c, str(a), str(text), ok,
-				tt.code, tt.agent, tt.text, tt.okay)
+		w := ReadWarning([]byte(tt.in))
+		if w.Code != tt.code || str(w.Agent) != tt.agent || str(w.Text) != tt.text || w.Problem != tt.problem {
+			t.Errorf("ReadWarning(%q) = %d, %q, %q, %v; want %d, %q, %q, %v", tt.in, w.Code, str(w.Agent), str(w.Text),
+				w.Problem, tt.code, tt.agent, tt.text, tt.problem)
 		}
+		c, a, text, ok := ParseWarning([]byte(tt.in))
+		if c != w.Code || str(a) != str(w.Agent) || str(text) != str(w.Text) || ok != (w.Problem == ValueOK) {
+			t.Errorf("ParseWarning(%q) = %d, %q, %q, %v; differs from ReadWarning", tt.in, c, str(a), str(text), ok)
+		}
+	}
+}
+
+func TestAppendUnquoted(t *testing.T) {
+	for in, want := range map[string]string{
+		``: ``, `plain`: `plain`, `a \"b\"`: `a "b"`, `back\\slash`: `back\slash`, `end\`: `end\`, `\x`: `x`,
+	} {
+		if got := string(AppendUnquoted(nil, []byte(in))); got != want {
+			t.Errorf("AppendUnquoted(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestValueProblemString(t *testing.T) {
+	seen := map[string]bool{}
+	for p := ValueOK; p < numValueProblems; p++ {
+		s := p.String()
+		if s == "" || seen[s] {
+			t.Errorf("ValueProblem(%d).String() = %q, empty or repeated", p, s)
+		}
+		seen[s] = true
+	}
+	if got := ValueProblem(200).String(); got != "ValueProblem(200)" {
+		t.Errorf("ValueProblem(200).String() = %q", got)
 	}
 }
 

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/csv"
 	"encoding/json"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sipwatch/sipwatch/explain"
+	"github.com/sipwatch/sipwatch/safetext"
 	"github.com/sipwatch/sipwatch/stats"
 )
 
@@ -29,11 +31,18 @@ func Write(w io.Writer, format string, r *Report) error {
 	return fmt.Errorf("unknown format %q", format)
 }
 
+// writeJSON prints r as indented JSON in which no control, bidi or other
+// unsafe character from captured text appears raw (safetext.AppendJSON).
 func writeJSON(w io.Writer, r *Report) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
+	if err := enc.Encode(r); err != nil {
+		return err
+	}
+	_, err := w.Write(safetext.AppendJSON(nil, buf.Bytes()))
+	return err
 }
 
 // writeCSV prints one row per (kind, key, count) with a header line.
@@ -164,7 +173,7 @@ func writeFailure(b *strings.Builder, f *stats.Failure) {
 	fmt.Fprintf(b, "  last %s\n", f.LastSeen.UTC().Format(time.TimeOnly))
 	var extra []string
 	for _, r := range f.Reasons {
-		extra = append(extra, fmt.Sprintf("Reason %s x%d", sanitize(r.Value), r.Count))
+		extra = append(extra, fmt.Sprintf("Reason %s x%d", safetext.Escape(r.Value), r.Count))
 	}
 	for _, r := range f.Warnings {
 		extra = append(extra, fmt.Sprintf("Warning %s x%d", r.Value, r.Count))
@@ -183,7 +192,7 @@ func writeFailure(b *strings.Builder, f *stats.Failure) {
 		fmt.Fprintf(b, "      %s\n", strings.Join(extra, "; "))
 	}
 	if f.Annotation.Summary != "" {
-		fmt.Fprintf(b, "      %s\n", sanitize(f.Annotation.Summary))
+		fmt.Fprintf(b, "      %s\n", safetext.Escape(f.Annotation.Summary))
 	}
 }
 
@@ -222,11 +231,11 @@ func plural(n int, what string) string {
 }
 
 // displayName makes a captured method name safe and short enough for a
-// terminal: control characters are replaced and very long tokens (fuzzers
-// send thousands of bytes) are cut.
+// terminal: unsafe characters are shown as escapes (safetext.Escape) and
+// very long tokens (fuzzers send thousands of bytes) are cut.
 func displayName(s string) string {
 	const max = 40
-	s = sanitize(s)
+	s = safetext.Escape(s)
 	if r := []rune(s); len(r) > max {
 		return string(r[:max-1]) + "…(" + strconv.Itoa(len(s)) + " bytes)"
 	}
@@ -276,6 +285,3 @@ func reasonPhrase(code int) string {
 	}
 	return ""
 }
-
-// sanitize makes captured text safe for a terminal.
-func sanitize(s string) string { return explain.Sanitize(s) }

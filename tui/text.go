@@ -5,83 +5,20 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/sipwatch/sipwatch/safetext"
 )
 
 // visible returns captured text in a form that is safe to send to a
-// terminal and still shows what was sent: control bytes become escapes
-// (\x1b, \r, \n, \t, \x00), bytes that are not UTF-8 become \xNN, and C1
-// controls, bidi overrides and line separators become \uNNNN. Nothing in
-// the result can move the cursor, change colours or reorder text, and
-// every character occupies the width it appears to.
-func visible(s string) string {
-	if printable(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 16)
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '\r':
-				b.WriteString(`\r`)
-			case c == '\n':
-				b.WriteString(`\n`)
-			case c == '\t':
-				b.WriteString(`\t`)
-			case c < 0x20 || c == 0x7f:
-				fmt.Fprintf(&b, `\x%02x`, c)
-			default:
-				b.WriteByte(c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size <= 1:
-			fmt.Fprintf(&b, `\x%02x`, c)
-		case unsafeRune(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
-}
-
-// printable reports whether visible would return s unchanged.
-func printable(s string) bool {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c < 0x20 || c == 0x7f {
-				return false
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size <= 1) || unsafeRune(r) {
-			return false
-		}
-		i += size
-	}
-	return true
-}
-
-// unsafeRune reports whether a non-ASCII rune could act on a terminal or
-// change how the text around it reads: C1 controls (some terminals obey
-// them in UTF-8 mode), bidi embeddings, overrides and isolates, line and
-// paragraph separators, and other format characters.
-func unsafeRune(r rune) bool {
-	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
-}
+// terminal and still shows what was sent (safetext.Escape): control bytes
+// become escapes (\x1b, \r, \n, \t, \x00), bytes that are not UTF-8
+// become \xNN, and C1 controls, bidi and other format characters and line
+// separators become \uNNNN. Nothing in the result can move the cursor,
+// change colours or reorder text, and every character occupies the width it
+// appears to.
+func visible(s string) string { return safetext.Escape(s) }
 
 // rawLines splits the raw text of a SIP message into lines at CRLF (or a
 // bare LF) and makes each line visible; a bare CR inside a line shows as \r.

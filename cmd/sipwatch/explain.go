@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sipwatch/sipwatch/explain"
+	"github.com/sipwatch/sipwatch/safetext"
 )
 
 // explainWidth is the column at which explain output wraps.
@@ -87,7 +88,7 @@ func explainWrite(w io.Writer, s string) error {
 func explainArg(arg string) (func(*strings.Builder), error) {
 	a := strings.TrimSpace(arg)
 	lower := strings.ToLower(a)
-	shown := strconv.Quote(explain.Sanitize(arg))
+	shown := strconv.Quote(safetext.Replace(arg))
 	switch {
 	case a == "":
 		return nil, errors.New("empty argument")

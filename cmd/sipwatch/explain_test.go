@@ -10,7 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/sipwatch/sipwatch/explain"
+	"github.com/sipwatch/sipwatch/safetext"
 )
 
 // The -update flag rewrites the golden files. Other golden tests of this
@@ -116,7 +116,7 @@ func explainCheckOutput(t *testing.T, out string) {
 		if n := utf8.RuneCountInString(line); n > 80 {
 			t.Errorf("line of %d columns: %q", n, line)
 		}
-		if !explain.IsPrintable(line) {
+		if !safetext.IsSafe(line) {
 			t.Errorf("unprintable line: %q", line)
 		}
 	}
@@ -170,7 +170,7 @@ func TestExplainUsageErrors(t *testing.T) {
 		if !strings.Contains(err.Error(), tt.msg) || !strings.HasPrefix(err.Error(), "explain: ") {
 			t.Errorf("runExplain(%q) error %q, want it to contain %q", tt.args, err, tt.msg)
 		}
-		if !explain.IsPrintable(err.Error()) {
+		if !safetext.IsSafe(err.Error()) {
 			t.Errorf("runExplain(%q) error is not printable: %q", tt.args, err)
 		}
 		if stdout.Len() != 0 {
