@@ -10,7 +10,7 @@ import (
 // payloads.
 type feeder struct {
 	a        *Assembler
-	src key
+	src      key
 	seq      uint32
 	payloads [][]byte
 	i        int
