@@ -72,7 +72,7 @@ func (c Config) withDefaults() Config {
 type Message struct {
 	Time      time.Time // capture time of the segment that completed the message
 	Src, Dst  netip.AddrPort
-	WebSocket bool   // carried in WebSocket frames (RFC 7118)
+	WebSocket bool // carried in WebSocket frames (RFC 7118)
 	// Limit is not packet.LimitNone when Data is only the head of a
 	// message that broke that limit (see Config): the consumer counts it
 	// as malformed.
