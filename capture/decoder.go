@@ -179,7 +179,10 @@ type Decoder struct {
 
 // NewDecoder returns a Decoder that calls emit for every SIP payload: once
 // per UDP datagram that holds SIP, once per SIP message framed from a TCP or
-// WebSocket stream. The Payload and its Data are valid only during the call.
+// WebSocket stream. A TCP message that broke a limit (larger than
+// Config.Stream.MaxBufferPerStream, or a head beyond parse's bounds) comes
+// once as its head, with Payload.Limit naming the limit: count it as
+// malformed. The Payload and its Data are valid only during the call.
 // A nil emit only counts.
 func NewDecoder(cfg Config, emit func(*packet.Payload)) *Decoder {
 	if emit == nil {
@@ -270,6 +273,7 @@ func (d *Decoder) streamMessage(m *stream.Message) {
 		Dst:       m.Dst,
 		Transport: t,
 		Tunneled:  d.tunneled,
+		Limit:     m.Limit,
 		Data:      m.Data,
 	}
 	d.emit(&d.out)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sipwatch/sipwatch/packet"
 	"github.com/sipwatch/sipwatch/parse"
 )
 
@@ -41,6 +42,23 @@ func fuzzContents() [4][]byte {
 	}
 }
 
+// checkMessage is the invariant of a SIP (not WebSocket) message emitted:
+// one complete message by parse.FrameLength or, flagged with the limit it
+// broke, the head of one: a start line and whole lines, within the buffer
+// cap.
+func checkMessage(t *testing.T, m *Message, cfg Config) {
+	if m.Limit == packet.LimitNone {
+		if n, err := parse.FrameLength(m.Data); err != nil || n != len(m.Data) {
+			t.Fatalf("emitted message is not one complete SIP message (%d, %v): %q", n, err, m.Data)
+		}
+		return
+	}
+	cfg = cfg.withDefaults()
+	if !isStartLine(m.Data[skipCRLF(m.Data):]) || m.Data[len(m.Data)-1] != '\n' || len(m.Data) > cfg.MaxBufferPerStream {
+		t.Fatalf("head of a message over %v is not a start line and whole lines within %d bytes: %q", m.Limit, cfg.MaxBufferPerStream, m.Data)
+	}
+}
+
 // FuzzAssembler interprets its input as segment operations on two
 // connections (four directions): in-order chunks, chunks ahead of the
 // sender (out of order), old chunks (retransmissions), raw bytes from the
@@ -71,9 +89,7 @@ func FuzzAssembler(f *testing.F) {
 				}
 				return
 			}
-			if n, err := parse.FrameLength(m.Data); err != nil || n != len(m.Data) {
-				t.Fatalf("emitted message is not one complete SIP message (%d, %v): %q", n, err, m.Data)
-			}
+			checkMessage(t, m, cfg)
 		})
 		var dirs [4]fuzzDir
 		wrap := uint32(ops[0]) << 24 // ISNs anywhere, some near 2^32
@@ -304,10 +320,14 @@ func FuzzSplit(f *testing.F) {
 func sipRun(t *testing.T, data []byte, split int) []string {
 	var out []string
 	a := New(Config{}, func(m *Message) {
-		if n, err := parse.FrameLength(m.Data); err != nil || n != len(m.Data) || m.WebSocket {
-			t.Fatalf("emitted message is not one complete SIP message (%d, %v): %q", n, err, m.Data)
+		if m.WebSocket {
+			t.Fatalf("WebSocket message on a plain stream: %q", m.Data)
 		}
-		out = append(out, string(m.Data))
+		checkMessage(t, m, Config{})
+		if !bytes.Contains(data, m.Data) {
+			t.Fatalf("emitted bytes that are not in the input: %q", m.Data)
+		}
+		out = append(out, m.Limit.String()+" "+string(m.Data))
 	})
 	a.Segment(t0, client, server, 0xFFFFFFF0, FlagSYN, nil)
 	seq := uint32(0xFFFFFFF1)

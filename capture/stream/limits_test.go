@@ -76,7 +76,7 @@ func TestLimits(t *testing.T) {
 		},
 	})
 	long := withHeader(request("INVITE", 1, ""), "X-Long: "+strings.Repeat("a", 1<<20)+"\r\n", "")
-	headCap := DefaultMaxBufferPerStream - minBuf
+	headCap := DefaultMaxBufferPerStream - minBuf // Assembler.headCap
 	longHead := long[:strings.LastIndex(long[:headCap], "\r\n")+2]
 	out = append(out, scenario{
 		name:    "1 MiB header line",

@@ -208,9 +208,17 @@ func (a *Assembler) limitHead(s *stream, t time.Time, b []byte) (int, bool) {
 		}
 		return h, false
 	}
-	headCap := a.limit(s) - minBuf
+	headCap := a.headCap(s)
 	if len(b) >= headCap {
-		cut := bytes.LastIndexByte(b[:headCap], '\n') + 1 // > 0: the start line ends
+		cut := bytes.LastIndexByte(b[:headCap], '\n') + 1
+		if cut == 0 {
+			// A start line longer than the cap (a tiny MaxBufferPerStream):
+			// nothing whole to emit. Drop it and look for the next one.
+			a.toResync(s)
+			j := bytes.IndexByte(b, '\n') + 1 // > 0: b starts with a start line
+			a.drop(s, j)
+			return j, false
+		}
 		a.deliverMsg(s, t, b[:cut], false, s.limit)
 		a.stats.OverLimit++
 		a.toResync(s)
@@ -219,6 +227,14 @@ func (a *Assembler) limitHead(s *stream, t time.Time, b []byte) (int, bool) {
 	s.scan = max(0, len(b)-2)
 	s.waitFor(headCap, true)
 	return 0, true
+}
+
+// headCap is the most bytes of a message head emitted for a message that
+// broke a limit: the direction's buffer limit less a margin, so that the
+// head is cut before the buffer overflows.
+func (a *Assembler) headCap(s *stream) int {
+	l := a.limit(s)
+	return l - min(minBuf, l/4)
 }
 
 // cutHead handles a SIP direction whose in-order bytes outgrow the buffer
@@ -240,10 +256,17 @@ func (a *Assembler) cutHead(s *stream) bool {
 	if s.mode == modeLimit {
 		lim = s.limit
 	}
+	hc := a.headCap(s)
 	h := headerEnd(m)
-	head := m[:bytes.LastIndexByte(m, '\n')+1]
-	if h > 0 {
-		head = m[:h]
+	if h > hc {
+		h = 0 // a header section beyond the cap: cut like an unterminated one
+	}
+	head := m[:h]
+	if h == 0 {
+		head = m[:bytes.LastIndexByte(m[:min(len(m), hc)], '\n')+1]
+		if len(head) == 0 {
+			return false // a start line longer than the cap (a tiny MaxBufferPerStream)
+		}
 	}
 	a.deliverMsg(s, s.last, head, false, lim)
 	if lim == packet.LimitStreamBuffer {
