@@ -30,11 +30,14 @@ func TestTsharkAgrees(t *testing.T) {
 	dir := t.TempDir()
 	for _, cp := range captures() {
 		t.Run(cp.name, func(t *testing.T) {
+			if cp.tshark.note == notCompared {
+				t.Skip("not compared with tshark")
+			}
 			data, exp, err := cp.generate()
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join(dir, cp.name)
+			path := filepath.Join(dir, filepath.Base(cp.name))
 			if err := os.WriteFile(path, data, 0o644); err != nil {
 				t.Fatal(err)
 			}
