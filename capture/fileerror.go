@@ -28,6 +28,7 @@ type FileError struct {
 	Offset    int64  // byte offset of that record
 	Packets   int64  // packets returned before the error
 	Truncated bool   // the data ends inside the record; false: the record is corrupt
+	Pcapng    bool   // Record counts pcapng blocks
 	Err       error  // what is wrong
 }
 
@@ -39,7 +40,11 @@ func (e *FileError) Error() string {
 	}
 	where := "file header"
 	if e.Record > 0 {
-		where = fmt.Sprintf("record %d", e.Record)
+		unit := "record"
+		if e.Pcapng {
+			unit = "block"
+		}
+		where = fmt.Sprintf("%s %d", unit, e.Record)
 	}
 	s := fmt.Sprintf("%s at offset %d: %s", where, e.Offset, what)
 	if e.Err != nil {
@@ -211,6 +216,6 @@ func (c *ngCheck) fail(truncated bool, err error, what string) error {
 	case err == io.EOF:
 		err = io.ErrUnexpectedEOF
 	}
-	c.err = &FileError{Record: c.block, Offset: c.start, Truncated: truncated, Err: err}
+	c.err = &FileError{Record: c.block, Offset: c.start, Truncated: truncated, Pcapng: true, Err: err}
 	return c.err
 }

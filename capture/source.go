@@ -292,7 +292,7 @@ func (s *fileSource) ngError(err error, what string) error {
 		}
 	}
 	e := *fe
-	e.File, e.Packets = s.name, s.rec
+	e.File, e.Packets, e.Pcapng = s.name, s.rec, true
 	return &e
 }
 
