@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -306,6 +307,10 @@ func FuzzSplit(f *testing.F) {
 	f.Add([]byte("\r\n\r\n"+response(200, "OK", 1, "INVITE")+"\r\n"), byte(0))
 	f.Add([]byte("INVITE sip:x SIP/2.0x\r\n\r\n"+ackNoLength), byte(19))
 	f.Add([]byte("sip/2.0 180 Ringing\r\nl: 3\r\n\r\nabcSIP/2.0 200 OK\r\n\r\n"), byte(2))
+	// Heads that break a framing limit, then a message that must survive.
+	f.Add([]byte("INVITE sip:x SIP/2.0\r\nContent-Length: 2147483648\r\n\r\nv=0\r\n"+ackNoLength), byte(7))
+	f.Add([]byte("OPTIONS sip:x SIP/2.0\r\nl: -1\r\n\r\n"+ackNoLength), byte(0))
+	f.Add([]byte("OPTIONS sip:x SIP/2.0\r\n"+strings.Repeat("a: 1\r\n", 300)+"l: 2\r\n\r\nab"+ackNoLength), byte(31))
 	f.Fuzz(func(t *testing.T, data []byte, split byte) {
 		whole := sipRun(t, data, len(data))
 		cut := sipRun(t, data, int(split)+1)
