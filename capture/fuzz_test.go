@@ -129,9 +129,14 @@ func FuzzDefrag(f *testing.F) {
 		orig := fuzzDatagram[8:]
 		corrupted := false
 		var frame []byte
-		d := NewDecoder(cfg, func(p *packet.Payload) {
+		var d *Decoder
+		d = NewDecoder(cfg, func(p *packet.Payload) {
 			checkPayload(t, nil, p)
-			if !corrupted && !bytes.Equal(p.Data, orig) {
+			// A last fragment at offset 0 is a whole datagram, shorter than
+			// its UDP length says: its bytes are decoded as they are and
+			// counted in LengthMismatch.
+			cut := d.Stats().LengthMismatch > 0 && bytes.HasPrefix(orig, p.Data)
+			if !corrupted && !cut && !bytes.Equal(p.Data, orig) {
 				t.Fatalf("reassembled %q, want the original datagram", p.Data)
 			}
 		})
