@@ -65,6 +65,21 @@ type Stats struct {
 	// DecodeErrors counts frames with a header shorter than it claims, an
 	// impossible length field, or nesting deeper than sipwatch follows.
 	DecodeErrors uint64
+	// LengthMismatch (length_mismatch) counts frames, not cut by the snap
+	// length, whose IPv4 total length, IPv6 payload length or UDP length
+	// claims more bytes than the frame holds. Like tshark, the decoder uses
+	// the bytes that are there; an IP fragment so damaged is dropped as
+	// invalid, since its place in the datagram cannot be trusted.
+	LengthMismatch uint64
+	// UnsupportedLinkTypes (unsupported_link_types) counts frames of link
+	// types the decoder does not read, per link type: the first
+	// len(UnsupportedLinkTypes) distinct types seen get a slot each, in the
+	// order seen; frames of further types add to UnsupportedOther. They are
+	// also counted in NotSIP.
+	UnsupportedLinkTypes [MaxUnsupportedLinkTypes]LinkTypeCount
+	// UnsupportedOther (unsupported_link_types_other) counts frames of
+	// unsupported link types beyond those UnsupportedLinkTypes names.
+	UnsupportedOther uint64
 	// Encrypted counts TCP segments and UDP datagrams on a TLS port that
 	// carry TLS or DTLS rather than a plain SIP message.
 	Encrypted uint64
@@ -95,6 +110,32 @@ type Stats struct {
 	Tunneled uint64
 	// Stream holds the TCP stream assembler's counters.
 	Stream stream.Stats
+}
+
+// MaxUnsupportedLinkTypes is how many distinct unsupported link types
+// Stats names.
+const MaxUnsupportedLinkTypes = 8
+
+// LinkTypeCount is a number of frames of one link type. The zero value (an
+// empty slot) has Packets 0.
+type LinkTypeCount struct {
+	LinkType packet.LinkType
+	Packets  uint64
+}
+
+// unsupportedLink counts a frame of a link type the decoder does not read.
+func (s *Stats) unsupportedLink(lt packet.LinkType) {
+	for i := range s.UnsupportedLinkTypes {
+		c := &s.UnsupportedLinkTypes[i]
+		if c.Packets == 0 {
+			c.LinkType = lt
+		}
+		if c.LinkType == lt {
+			c.Packets++
+			return
+		}
+	}
+	s.UnsupportedOther++
 }
 
 // ReassemblyDropped is the number of reassembly losses, counted as events
@@ -132,12 +173,16 @@ type Decoder struct {
 	tunneled bool   // something was decapsulated
 	sip      bool   // SIP bytes were found
 	held     bool   // the frame is held in a fragment buffer
+	mismatch bool   // counted in LengthMismatch
 	weight   uint64 // frames the bytes being decoded stand for (>1 for a reassembled datagram)
 }
 
 // NewDecoder returns a Decoder that calls emit for every SIP payload: once
 // per UDP datagram that holds SIP, once per SIP message framed from a TCP or
-// WebSocket stream. The Payload and its Data are valid only during the call.
+// WebSocket stream. A TCP message that broke a limit (larger than
+// Config.Stream.MaxBufferPerStream, or a head beyond parse's bounds) comes
+// once as its head, with Payload.Limit naming the limit: count it as
+// malformed. The Payload and its Data are valid only during the call.
 // A nil emit only counts.
 func NewDecoder(cfg Config, emit func(*packet.Payload)) *Decoder {
 	if emit == nil {
@@ -170,7 +215,7 @@ func (d *Decoder) Decode(p *packet.Packet) {
 	if d.snapCut {
 		d.stats.Truncated++
 	}
-	d.tunneled, d.sip, d.held, d.weight = false, false, false, 1
+	d.tunneled, d.sip, d.held, d.mismatch, d.weight = false, false, false, false, 1
 	if !p.Time.Before(d.nextExpire) || p.Time.Before(d.backExpire) {
 		// A second has passed, or time went back a second (merged or
 		// reordered captures): sweep, and set the next bounds.
@@ -228,9 +273,21 @@ func (d *Decoder) streamMessage(m *stream.Message) {
 		Dst:       m.Dst,
 		Transport: t,
 		Tunneled:  d.tunneled,
+		Limit:     m.Limit,
 		Data:      m.Data,
 	}
 	d.emit(&d.out)
+}
+
+// lengthMismatch notes a length field (IPv4 total length, IPv6 payload
+// length, UDP length) larger than the bytes the frame holds. A frame cut by
+// the snap length is counted in Truncated already; any other is counted
+// once in LengthMismatch.
+func (d *Decoder) lengthMismatch() {
+	if !d.snapCut && !d.mismatch {
+		d.mismatch = true
+		d.stats.LengthMismatch++
+	}
 }
 
 // decodeError counts a malformed frame. Decoding stops where it was found.

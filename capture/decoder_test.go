@@ -24,6 +24,7 @@ type decodeCase struct {
 	want  []wantPayload
 
 	decodeErrors, encrypted, keepalives uint64
+	lengthMismatch, unsupported         uint64
 	tunneled                            bool
 }
 
@@ -255,7 +256,7 @@ func decodeCases() []decodeCase {
 			return []any{eth(layers.EthernetTypeARP), &layers.ARP{AddrType: layers.LinkTypeEthernet, Protocol: etherIP, HwAddressSize: 6, ProtAddressSize: 4,
 				Operation: 1, SourceHwAddress: macA, SourceProtAddress: []byte{192, 0, 2, 1}, DstHwAddress: make([]byte, 6), DstProtAddress: []byte{192, 0, 2, 2}}}
 		})},
-		{name: "unknown-link-type", link: 147, build: build(inner4)},
+		{name: "unknown-link-type", link: 147, build: build(inner4), unsupported: 1},
 		{name: "ipv6/no-next-header", link: packet.LinkRaw, build: build(func() []any { return []any{ip6(v6A, v6B, layers.IPProtocolNoNextHeader), []byte{1, 2, 3, 4}} })},
 		{name: "icmp", link: packet.LinkRaw, build: build(func() []any {
 			return []any{ip4(v4A, v4B, layers.IPProtocolICMPv4), &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(8, 0)}}
@@ -277,21 +278,36 @@ func decodeCases() []decodeCase {
 			b[14] = 0x43
 			return b
 		}, decodeErrors: 1},
-		{name: "garbage/ip-total-beyond-frame", link: packet.LinkEthernet, build: func(tb testing.TB) []byte {
+		// Length fields larger than the captured bytes in a frame that was
+		// not cut by the snap length: the bytes there are used (as tshark
+		// does) and the frame counted in LengthMismatch.
+		{name: "mismatch/ip-total-beyond-frame", link: packet.LinkEthernet, build: func(tb testing.TB) []byte {
 			b := sipUDP4Frame(tb)
 			b[16], b[17] = 0xff, 0xff
 			return b
-		}, decodeErrors: 1},
+		}, want: []wantPayload{want4}, lengthMismatch: 1},
+		{name: "mismatch/ip-and-udp-beyond-frame", link: packet.LinkEthernet, build: func(tb testing.TB) []byte {
+			b := sipUDP4Frame(tb)
+			b[16], b[17] = 0xff, 0xff
+			b[14+20+4], b[14+20+5] = 0xff, 0xf0
+			return b
+		}, want: []wantPayload{want4}, lengthMismatch: 1},
+		{name: "mismatch/ipv6-payload-beyond-frame", link: packet.LinkRaw, build: func(tb testing.TB) []byte {
+			l := u6()
+			b := frame(tb, l[0], l[1], l[2])
+			b[4], b[5] = 0xff, 0x00
+			return b
+		}, want: []wantPayload{want6}, lengthMismatch: 1},
 		{name: "garbage/udp-length-below-8", link: packet.LinkEthernet, build: func(tb testing.TB) []byte {
 			b := sipUDP4Frame(tb)
 			b[14+20+4], b[14+20+5] = 0, 4
 			return b
 		}, decodeErrors: 1},
-		{name: "garbage/udp-length-beyond", link: packet.LinkEthernet, build: func(tb testing.TB) []byte {
+		{name: "mismatch/udp-length-beyond", link: packet.LinkEthernet, build: func(tb testing.TB) []byte {
 			b := sipUDP4Frame(tb)
 			b[14+20+4], b[14+20+5] = 0x7f, 0xff
 			return b
-		}, decodeErrors: 1},
+		}, want: []wantPayload{want4}, lengthMismatch: 1},
 		{name: "garbage/ipv6-ext-beyond", link: packet.LinkRaw, build: build(func() []any {
 			return []any{ip6(v6A, v6B, layers.IPProtocolIPv6HopByHop), []byte{17, 200, 1, 4, 0, 0, 0, 0}}
 		}), decodeErrors: 1},
@@ -378,6 +394,11 @@ func TestDecode(t *testing.T) {
 				{"Truncated", s.Truncated, truncated},
 				{"Tunneled", s.Tunneled, tunneled},
 				{"Fragments", s.Fragments, 0},
+				{"LengthMismatch", s.LengthMismatch, c.lengthMismatch},
+				{"UnsupportedLinkTypes[0]", s.UnsupportedLinkTypes[0].Packets, c.unsupported},
+			}
+			if c.unsupported > 0 && s.UnsupportedLinkTypes[0].LinkType != c.link {
+				t.Errorf("unsupported link type %d, want %d", s.UnsupportedLinkTypes[0].LinkType, c.link)
 			}
 			for _, k := range check {
 				if k.got != k.want {

@@ -38,10 +38,9 @@ func (d *Decoder) ipv4(b []byte, depth int) {
 	}
 	cut := false
 	if total > len(b) {
-		if !d.snapCut {
-			d.decodeError()
-			return
-		}
+		// Cut by the snap length, or a total length larger than the bytes
+		// captured: decode what is there, as tshark does.
+		d.lengthMismatch()
 		cut = true
 	} else {
 		b = b[:total]
@@ -75,10 +74,7 @@ func (d *Decoder) ipv6(b []byte, depth int) {
 		// A jumbogram (RFC 2675): the length is in an option; take what
 		// was captured.
 	case 40+n > len(b):
-		if !d.snapCut {
-			d.decodeError()
-			return
-		}
+		d.lengthMismatch()
 		cut = true
 	default:
 		b = b[:40+n]

@@ -96,6 +96,8 @@ func (d *Decoder) link(lt packet.LinkType, b []byte) {
 		d.etherType(be16(b), b[20:], 0)
 	case packet.LinkPPP, packet.LinkPPPHDLC:
 		d.ppp(b, 0)
+	default:
+		d.stats.unsupportedLink(lt)
 	}
 }
 

@@ -12,13 +12,16 @@ import (
 // kept even if its timestamps go backwards; packets with equal timestamps
 // come in the order of srcs.
 //
-// An error other than io.EOF from one source is returned once; that source
-// is then left out and the following calls go on with the others. The merged
-// source returns io.EOF when all sources are done. Close closes every source.
+// An error other than io.EOF from one source (a damaged or truncated file,
+// a *FileError) is returned once; that source is then left out and the
+// following calls go on with the others, so a caller that keeps calling Next
+// after an error reads every good packet of every file. Errors lists them
+// all at the end. The merged source returns io.EOF when all sources are
+// done. Close closes every source.
 // The Packet returned stays valid until the next call to Next, like any
 // Source's. Packet.Interface keeps each source's own numbering.
-func Merge(srcs ...Source) Source {
-	m := &merger{
+func Merge(srcs ...Source) *Merger {
+	m := &Merger{
 		srcs: srcs,
 		pend: make([]packet.Packet, len(srcs)),
 		heap: make([]int, 0, len(srcs)),
@@ -27,11 +30,14 @@ func Merge(srcs ...Source) Source {
 	return m
 }
 
-// merger keeps one pending packet per source in a min-heap keyed by time.
+// Merger is the Source Merge returns.
+//
+// It keeps one pending packet per source in a min-heap keyed by time.
 // Only the source whose packet was just returned is advanced, on the next
 // call, so the returned Packet's zero-copy buffer is still intact while the
 // caller uses it.
-type merger struct {
+type Merger struct {
+	errs   []error // errors of the sources, in the order they occurred
 	srcs   []Source
 	pend   []packet.Packet // pending packet of each source
 	heap   []int           // indexes into srcs, ordered by pend[i].Time then i
@@ -40,7 +46,7 @@ type merger struct {
 }
 
 // Next implements Source.
-func (m *merger) Next(p *packet.Packet) error {
+func (m *Merger) Next(p *packet.Packet) error {
 	for m.primed < len(m.srcs) {
 		i := m.primed
 		m.primed++
@@ -48,6 +54,7 @@ func (m *merger) Next(p *packet.Packet) error {
 			if err == io.EOF {
 				continue
 			}
+			m.errs = append(m.errs, err)
 			return err
 		}
 		m.push(i)
@@ -59,6 +66,7 @@ func (m *merger) Next(p *packet.Packet) error {
 		if err := m.srcs[i].Next(&m.pend[i]); err != nil {
 			m.popRoot()
 			if err != io.EOF {
+				m.errs = append(m.errs, err)
 				return err
 			}
 		} else {
@@ -74,8 +82,13 @@ func (m *merger) Next(p *packet.Packet) error {
 	return nil
 }
 
+// Errors returns the errors the sources returned so far, other than io.EOF,
+// in the order they occurred: one at most per source. After the merged
+// source has returned io.EOF, it is every file's error.
+func (m *Merger) Errors() []error { return m.errs }
+
 // less orders sources by their pending packet's time, then by position.
-func (m *merger) less(a, b int) bool {
+func (m *Merger) less(a, b int) bool {
 	ta, tb := m.pend[a].Time, m.pend[b].Time
 	if ta.Equal(tb) {
 		return a < b
@@ -83,7 +96,7 @@ func (m *merger) less(a, b int) bool {
 	return ta.Before(tb)
 }
 
-func (m *merger) push(i int) {
+func (m *Merger) push(i int) {
 	m.heap = append(m.heap, i)
 	j := len(m.heap) - 1
 	for j > 0 {
@@ -96,7 +109,7 @@ func (m *merger) push(i int) {
 	}
 }
 
-func (m *merger) popRoot() {
+func (m *Merger) popRoot() {
 	n := len(m.heap) - 1
 	m.heap[0] = m.heap[n]
 	m.heap = m.heap[:n]
@@ -105,7 +118,7 @@ func (m *merger) popRoot() {
 	}
 }
 
-func (m *merger) down(j int) {
+func (m *Merger) down(j int) {
 	n := len(m.heap)
 	for {
 		l := 2*j + 1
@@ -125,7 +138,7 @@ func (m *merger) down(j int) {
 }
 
 // Progress implements Progress by summing the sources that implement it.
-func (m *merger) Progress() (read, total int64) {
+func (m *Merger) Progress() (read, total int64) {
 	for _, s := range m.srcs {
 		if p, ok := s.(Progress); ok {
 			r, t := p.Progress()
@@ -137,7 +150,7 @@ func (m *merger) Progress() (read, total int64) {
 }
 
 // Close closes every source and joins their errors.
-func (m *merger) Close() error {
+func (m *Merger) Close() error {
 	var errs []error
 	for _, s := range m.srcs {
 		if err := s.Close(); err != nil {

@@ -86,7 +86,7 @@ func isPcapngMagic(b []byte) bool {
 // returned Source also implements Progress.
 func OpenFile(path string) (Source, error) {
 	if path == "-" {
-		return open(os.Stdin, nil, 0)
+		return open(os.Stdin, nil, 0, "standard input")
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -96,7 +96,7 @@ func OpenFile(path string) (Source, error) {
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
 		size = fi.Size()
 	}
-	s, err := open(f, f, size)
+	s, err := open(f, f, size, path)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -108,7 +108,7 @@ func OpenFile(path string) (Source, error) {
 // OpenFile. Close does not close r. The returned Source implements Progress
 // with a total of 0.
 func NewSource(r io.Reader) (Source, error) {
-	return open(r, nil, 0)
+	return open(r, nil, 0, "")
 }
 
 // fileSource reads a pcap or pcapng stream through pcapgo's zero-copy calls.
@@ -118,9 +118,13 @@ type fileSource struct {
 	decomp io.Closer // the decompressor, if any
 	pcap   *pcapgo.Reader
 	ng     *pcapgo.NgReader
+	check  *ngCheck        // checks the framing of pcapng blocks
 	link   packet.LinkType // link type of a pcap file (pcapng has one per interface)
 	total  int64
-	err    error // sticky: once set, every Next returns it
+	name   string // for FileError
+	rec    int64  // pcap records read
+	off    int64  // offset of the next pcap record
+	err    error  // sticky: once set, every Next returns it
 }
 
 // countingReader counts the bytes read from the file for Progress.
@@ -136,8 +140,8 @@ func (c *countingReader) Read(b []byte) (int, error) {
 }
 
 // open sniffs the format of r and builds a fileSource for it.
-func open(r io.Reader, file io.Closer, size int64) (*fileSource, error) {
-	s := &fileSource{file: file, total: size}
+func open(r io.Reader, file io.Closer, size int64, name string) (*fileSource, error) {
+	s := &fileSource{file: file, total: size, name: name}
 	s.count.r = r
 	br := bufio.NewReaderSize(&s.count, fileBufferSize)
 	magic, err := peekMagic(br)
@@ -172,15 +176,17 @@ func open(r io.Reader, file io.Closer, size int64) (*fileSource, error) {
 		pr, err := pcapgo.NewReader(br)
 		if err != nil {
 			s.closeDecomp()
-			return nil, fmt.Errorf("pcap header: %w", classify(err))
+			return nil, s.fileError(0, 0, err, "pcap header")
 		}
 		s.pcap = pr
 		s.link = packet.LinkType(pr.LinkType())
+		s.off = 24
 	case isPcapngMagic(magic):
-		nr, err := pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
+		s.check = &ngCheck{r: br}
+		nr, err := pcapgo.NewNgReader(s.check, pcapgo.NgReaderOptions{WantMixedLinkType: true})
 		if err != nil {
 			s.closeDecomp()
-			return nil, fmt.Errorf("pcapng header: %w", classify(err))
+			return nil, s.ngError(err, "pcapng header")
 		}
 		s.ng = nr
 	default:
@@ -241,15 +247,53 @@ func (s *fileSource) Next(p *packet.Packet) error {
 	}
 	if err != nil {
 		if err != io.EOF {
-			err = classify(err)
+			if s.pcap != nil {
+				err = s.fileError(s.rec+1, s.off, err, "")
+			} else {
+				err = s.ngError(err, "")
+			}
 		}
 		s.err = err
 		*p = packet.Packet{}
 		return err
 	}
+	s.rec++
+	s.off += 16 + int64(len(data))
 	p.LinkType = lt
 	p.Data = data
 	return nil
+}
+
+// fileError builds the FileError for a failure of pcapgo's pcap reader at
+// record rec (0: the file header) at offset off: an early end of the data
+// is a truncation, anything else (a record length beyond the bounds, a
+// decompressor's checksum) damage.
+func (s *fileSource) fileError(rec, off int64, err error, what string) error {
+	trunc := errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	if what != "" {
+		err = fmt.Errorf("%s: %w", what, err)
+	}
+	return &FileError{File: s.name, Record: rec, Offset: off, Packets: s.rec, Truncated: trunc, Err: err}
+}
+
+// ngError builds the FileError for a failure of pcapgo's pcapng reader: the
+// block checker's own finding when it has one, otherwise pcapgo's error at
+// the block being read.
+func (s *fileSource) ngError(err error, what string) error {
+	var fe *FileError
+	if !errors.As(err, &fe) {
+		if s.check.err != nil {
+			fe = s.check.err
+		} else {
+			fe = s.fileError(s.check.block, s.check.start, err, what).(*FileError)
+		}
+	}
+	e := *fe
+	e.File, e.Packets, e.Pcapng = s.name, s.rec, true
+	return &e
 }
 
 // ngLinkType returns the link type of the interface a pcapng packet was

@@ -524,7 +524,7 @@ func TestMergeFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	samePackets(t, got, all, time.Nanosecond)
-	read, total := m.(Progress).Progress()
+	read, total := m.Progress()
 	if read != total || total == 0 {
 		t.Errorf("progress %d/%d", read, total)
 	}

@@ -30,10 +30,7 @@ func (d *Decoder) udp(src, dst netip.Addr, b []byte, depth int) {
 		return
 	}
 	if n > len(b) {
-		if !d.snapCut {
-			d.decodeError()
-			return
-		}
+		d.lengthMismatch()
 	} else {
 		b = b[:n]
 	}

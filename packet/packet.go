@@ -63,5 +63,32 @@ type Payload struct {
 	Src, Dst  netip.AddrPort
 	Transport Transport
 	Tunneled  bool   // arrived inside GRE, ERSPAN, VXLAN, IP-in-IP or PPPoE
+	Limit     Limit  // not LimitNone: Data is the head of a message that broke this limit
 	Data      []byte // valid only during the emit call
+}
+
+// Limit names the bound a SIP message broke on its way through capture.
+// A Payload whose Limit is not LimitNone holds only the head of its
+// message (the start line and the headers as far as they could be kept):
+// the consumer counts it as malformed, naming the limit, rather than
+// dropping it.
+type Limit uint8
+
+// Limits. The names in comments are those String returns, for exports.
+const (
+	LimitNone          Limit = iota // "": the message is whole
+	LimitStreamBuffer               // "stream_buffer": larger than the TCP reassembly buffer of its stream
+	LimitLineLength                 // "line_length": a line longer than the parser accepts
+	LimitHeaders                    // "header_count": more header lines than the parser accepts
+	LimitContentLength              // "content_length": a Content-Length that is not a number or too large
+)
+
+var limitNames = [...]string{"", "stream_buffer", "line_length", "header_count", "content_length"}
+
+// String returns the snake_case name of the limit, "" for LimitNone.
+func (l Limit) String() string {
+	if int(l) < len(limitNames) {
+		return limitNames[l]
+	}
+	return "unknown"
 }

@@ -66,7 +66,22 @@
 //   - A direction whose buffered bytes exceed MaxBufferPerStream skips its
 //     oldest hole (the data before it is dropped, the data after it is
 //     framed from the next start line) until it fits again; if nothing is
-//     out of order, its incomplete message is dropped.
+//     out of order, the message it holds is larger than the buffer: its
+//     head (start line and headers, cut at the buffer size) is emitted once
+//     with Message.Limit = packet.LimitStreamBuffer, its body is skipped by
+//     its Content-Length, and framing goes on with the next message, even
+//     one that shares the last segment.
+//   - A message whose head breaks a framing limit of package parse (a line
+//     over parse.MaxLineLength, more than parse.MaxHeaders lines, a
+//     Content-Length that is not a number or exceeds parse.MaxBodyLength)
+//     is emitted once as its head, flagged with that limit; framing goes
+//     on after its body when its Content-Length reads, else at the next
+//     start line.
+//   - A message still incomplete when its direction is given up (Close,
+//     eviction, expiry) is counted in Stats.IncompleteAtEnd.
+//
+// So every byte that looked like SIP ends up in an emitted message, a
+// flagged head, Stats.IncompleteAtEnd or Stats.BytesDropped.
 //   - When all directions together hold more than MaxBufferTotal, the
 //     direction that holds data and was used least recently is evicted.
 //   - When MaxStreams directions are tracked and a new one appears, one is

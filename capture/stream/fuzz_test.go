@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/sipwatch/sipwatch/packet"
 	"github.com/sipwatch/sipwatch/parse"
 )
 
@@ -41,6 +43,23 @@ func fuzzContents() [4][]byte {
 	}
 }
 
+// checkMessage is the invariant of a SIP (not WebSocket) message emitted:
+// one complete message by parse.FrameLength or, flagged with the limit it
+// broke, the head of one: a start line and whole lines, within the buffer
+// cap.
+func checkMessage(t *testing.T, m *Message, cfg Config) {
+	if m.Limit == packet.LimitNone {
+		if n, err := parse.FrameLength(m.Data); err != nil || n != len(m.Data) {
+			t.Fatalf("emitted message is not one complete SIP message (%d, %v): %q", n, err, m.Data)
+		}
+		return
+	}
+	cfg = cfg.withDefaults()
+	if !isStartLine(m.Data[skipCRLF(m.Data):]) || m.Data[len(m.Data)-1] != '\n' || len(m.Data) > cfg.MaxBufferPerStream {
+		t.Fatalf("head of a message over %v is not a start line and whole lines within %d bytes: %q", m.Limit, cfg.MaxBufferPerStream, m.Data)
+	}
+}
+
 // FuzzAssembler interprets its input as segment operations on two
 // connections (four directions): in-order chunks, chunks ahead of the
 // sender (out of order), old chunks (retransmissions), raw bytes from the
@@ -71,9 +90,7 @@ func FuzzAssembler(f *testing.F) {
 				}
 				return
 			}
-			if n, err := parse.FrameLength(m.Data); err != nil || n != len(m.Data) {
-				t.Fatalf("emitted message is not one complete SIP message (%d, %v): %q", n, err, m.Data)
-			}
+			checkMessage(t, m, cfg)
 		})
 		var dirs [4]fuzzDir
 		wrap := uint32(ops[0]) << 24 // ISNs anywhere, some near 2^32
@@ -290,6 +307,10 @@ func FuzzSplit(f *testing.F) {
 	f.Add([]byte("\r\n\r\n"+response(200, "OK", 1, "INVITE")+"\r\n"), byte(0))
 	f.Add([]byte("INVITE sip:x SIP/2.0x\r\n\r\n"+ackNoLength), byte(19))
 	f.Add([]byte("sip/2.0 180 Ringing\r\nl: 3\r\n\r\nabcSIP/2.0 200 OK\r\n\r\n"), byte(2))
+	// Heads that break a framing limit, then a message that must survive.
+	f.Add([]byte("INVITE sip:x SIP/2.0\r\nContent-Length: 2147483648\r\n\r\nv=0\r\n"+ackNoLength), byte(7))
+	f.Add([]byte("OPTIONS sip:x SIP/2.0\r\nl: -1\r\n\r\n"+ackNoLength), byte(0))
+	f.Add([]byte("OPTIONS sip:x SIP/2.0\r\n"+strings.Repeat("a: 1\r\n", 300)+"l: 2\r\n\r\nab"+ackNoLength), byte(31))
 	f.Fuzz(func(t *testing.T, data []byte, split byte) {
 		whole := sipRun(t, data, len(data))
 		cut := sipRun(t, data, int(split)+1)
@@ -304,10 +325,14 @@ func FuzzSplit(f *testing.F) {
 func sipRun(t *testing.T, data []byte, split int) []string {
 	var out []string
 	a := New(Config{}, func(m *Message) {
-		if n, err := parse.FrameLength(m.Data); err != nil || n != len(m.Data) || m.WebSocket {
-			t.Fatalf("emitted message is not one complete SIP message (%d, %v): %q", n, err, m.Data)
+		if m.WebSocket {
+			t.Fatalf("WebSocket message on a plain stream: %q", m.Data)
 		}
-		out = append(out, string(m.Data))
+		checkMessage(t, m, Config{})
+		if !bytes.Contains(data, m.Data) {
+			t.Fatalf("emitted bytes that are not in the input: %q", m.Data)
+		}
+		out = append(out, m.Limit.String()+" "+string(m.Data))
 	})
 	a.Segment(t0, client, server, 0xFFFFFFF0, FlagSYN, nil)
 	seq := uint32(0xFFFFFFF1)

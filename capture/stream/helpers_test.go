@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sipwatch/sipwatch/packet"
 )
 
 var (
@@ -19,6 +21,7 @@ type got struct {
 	src, dst netip.AddrPort
 	ws       bool
 	time     time.Time
+	limit    packet.Limit
 	data     string
 }
 
@@ -26,11 +29,12 @@ type got struct {
 type recorder struct{ msgs []got }
 
 func (r *recorder) emit(m *Message) {
-	r.msgs = append(r.msgs, got{src: m.Src, dst: m.Dst, ws: m.WebSocket, time: m.Time, data: string(m.Data)})
+	r.msgs = append(r.msgs, got{src: m.Src, dst: m.Dst, ws: m.WebSocket, time: m.Time, limit: m.Limit, data: string(m.Data)})
 }
 
 // texts returns the emitted messages as "c>" (client to server) or "s>"
-// (server to client) followed by the data, "w" marking WebSocket.
+// (server to client) followed by the data, "w" marking WebSocket and
+// "!limit " (such as "!stream_buffer ") a message cut to its head.
 func (r *recorder) texts() []string {
 	var out []string
 	for _, m := range r.msgs {
@@ -40,6 +44,9 @@ func (r *recorder) texts() []string {
 		}
 		if m.ws {
 			p = "w" + p
+		}
+		if m.limit != packet.LimitNone {
+			p = "!" + m.limit.String() + " " + p
 		}
 		out = append(out, p+m.data)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/sipwatch/sipwatch/packet"
 	"github.com/sipwatch/sipwatch/parse"
 )
 
@@ -86,6 +87,13 @@ func (a *Assembler) count(s *stream) {
 
 // frameSIP emits the SIP message at the head of b, if it is complete.
 func (a *Assembler) frameSIP(s *stream, t time.Time, b []byte) (int, bool) {
+	if s.skip > 0 {
+		// The body of a message emitted as its head.
+		n := int(min(s.skip, int64(len(b))))
+		s.skip -= int64(n)
+		a.drop(s, n)
+		return n, false
+	}
 	// CRLFs between messages are keep-alives (RFC 5626 §3.5.1: "\r\n\r\n"
 	// pings and "\r\n" pongs) or ignorable (RFC 3261 §7.5).
 	i := skipCRLF(b)
@@ -95,7 +103,7 @@ func (a *Assembler) frameSIP(s *stream, t time.Time, b []byte) (int, bool) {
 	n, err := parse.FrameLength(b[i:])
 	switch {
 	case err == nil:
-		a.deliverMsg(s, t, b[i:i+n], false)
+		a.deliverMsg(s, t, b[i:i+n], false, packet.LimitNone)
 		return i + n, false
 	case errors.Is(err, parse.ErrIncomplete):
 		m := b[i:]
@@ -110,8 +118,14 @@ func (a *Assembler) frameSIP(s *stream, t time.Time, b []byte) (int, bool) {
 		}
 		return i, true
 	}
-	// Not a SIP message head, or a header section beyond the parser's
-	// bounds: drop its first line and look for the next start line.
+	if lim := limitOf(err); lim != packet.LimitNone && isStartLine(b[i:]) {
+		// A SIP message whose head breaks a framing limit: collect the
+		// head, to emit it flagged.
+		s.mode, s.limit, s.scan = modeLimit, lim, 0
+		return i, false
+	}
+	// Not a SIP message head: drop its first line and look for the next
+	// start line.
 	a.toResync(s)
 	j := bytes.IndexByte(b[i:], '\n')
 	if j < 0 {
@@ -161,14 +175,146 @@ func (a *Assembler) toResync(s *stream) {
 	s.mode = modeResync
 }
 
-// deliverMsg hands one framed message to emit.
-func (a *Assembler) deliverMsg(s *stream, t time.Time, data []byte, ws bool) {
+// limitOf returns the framing limit a parse.FrameLength error names.
+func limitOf(err error) packet.Limit {
+	switch {
+	case errors.Is(err, parse.ErrLineTooLong):
+		return packet.LimitLineLength
+	case errors.Is(err, parse.ErrTooManyHeaders):
+		return packet.LimitHeaders
+	case errors.Is(err, parse.ErrBadContentLength):
+		return packet.LimitContentLength
+	}
+	return packet.LimitNone
+}
+
+// limitHead collects the head of a message that broke a framing limit, b
+// starting at its start line, until its empty line arrives or the buffer
+// cap is reached, then emits it flagged with s.limit. Its body is skipped
+// by its Content-Length when that can be read; otherwise framing resumes
+// at the next start line.
+func (a *Assembler) limitHead(s *stream, t time.Time, b []byte) (int, bool) {
+	if h := headerEndFrom(b, s.scan); h > 0 {
+		a.deliverMsg(s, t, b[:h], false, s.limit)
+		a.stats.OverLimit++
+		n := 0
+		if s.limit != packet.LimitContentLength {
+			n = contentLengthHint(b[:h])
+		}
+		if n > 0 {
+			s.mode, s.skip = modeSIP, int64(n)
+		} else {
+			a.toResync(s)
+		}
+		return h, false
+	}
+	headCap := a.headCap(s)
+	if len(b) >= headCap {
+		cut := bytes.LastIndexByte(b[:headCap], '\n') + 1
+		if cut == 0 {
+			// A start line longer than the cap (a tiny MaxBufferPerStream):
+			// nothing whole to emit. Drop it and look for the next one.
+			a.toResync(s)
+			j := bytes.IndexByte(b, '\n') + 1 // > 0: b starts with a start line
+			a.drop(s, j)
+			return j, false
+		}
+		a.deliverMsg(s, t, b[:cut], false, s.limit)
+		a.stats.OverLimit++
+		a.toResync(s)
+		return cut, false
+	}
+	s.scan = max(0, len(b)-2)
+	s.waitFor(headCap, true)
+	return 0, true
+}
+
+// headCap is the most bytes of a message head emitted for a message that
+// broke a limit: the direction's buffer limit less a margin, so that the
+// head is cut before the buffer overflows.
+func (a *Assembler) headCap(s *stream) int {
+	l := a.limit(s)
+	return l - min(minBuf, l/4)
+}
+
+// cutHead handles a SIP direction whose in-order bytes outgrow the buffer
+// while they hold the start of one message: the message's head is emitted
+// flagged (packet.LimitStreamBuffer, or the limit being collected in
+// modeLimit) and the rest dropped; the body still to come is skipped by its
+// Content-Length, or framing resumes at the next start line. It reports
+// false, doing nothing, when the bytes are no message head.
+func (a *Assembler) cutHead(s *stream) bool {
+	if s.mode != modeSIP && s.mode != modeLimit {
+		return false
+	}
+	i := skipCRLF(s.buf)
+	m := s.buf[i:]
+	if !isStartLine(m) {
+		return false
+	}
+	lim := packet.LimitStreamBuffer
+	if s.mode == modeLimit {
+		lim = s.limit
+	}
+	hc := a.headCap(s)
+	h := headerEnd(m)
+	if h > hc {
+		h = 0 // a header section beyond the cap: cut like an unterminated one
+	}
+	head := m[:h]
+	if h == 0 {
+		head = m[:bytes.LastIndexByte(m[:min(len(m), hc)], '\n')+1]
+		if len(head) == 0 {
+			return false // a start line longer than the cap (a tiny MaxBufferPerStream)
+		}
+	}
+	a.deliverMsg(s, s.last, head, false, lim)
+	if lim == packet.LimitStreamBuffer {
+		a.stats.Oversized++
+	} else {
+		a.stats.OverLimit++
+	}
+	a.drop(s, len(m)-len(head))
+	skip := int64(0)
+	if h > 0 && lim == packet.LimitStreamBuffer {
+		skip = int64(h+contentLengthHint(m[:h])) - int64(len(m))
+	}
+	s.midLine = s.buf[len(s.buf)-1] != '\n'
+	a.release(s)
+	if skip > 0 {
+		s.mode, s.skip, s.midLine = modeSIP, skip, false
+	} else {
+		a.toResync(s)
+	}
+	return true
+}
+
+// finish handles what a direction still holds when it is given up (Close,
+// eviction, expiry), after its holes were skipped: the head of a message
+// that broke a framing limit is emitted; the start of a message whose end
+// never came is counted in Stats.IncompleteAtEnd.
+func (a *Assembler) finish(s *stream) {
+	switch s.mode {
+	case modeLimit:
+		a.cutHead(s)
+	case modeSIP:
+		if s.skip == 0 {
+			if m := s.buf[skipCRLF(s.buf):]; len(m) > 0 && (isStartLine(m) || maybeStartLine(m)) {
+				a.stats.IncompleteAtEnd++
+			}
+		}
+	}
+}
+
+// deliverMsg hands one framed message, or the head of one that broke lim,
+// to emit.
+func (a *Assembler) deliverMsg(s *stream, t time.Time, data []byte, ws bool, lim packet.Limit) {
 	a.stats.Messages++
 	if ws {
 		a.stats.WSMessages++
 	}
 	m := &a.msg
-	m.Time, m.Src, m.Dst, m.WebSocket, m.Data = t, s.key.src, s.key.dst, ws, data
+	m.Time, m.Src, m.Dst, m.WebSocket, m.Limit, m.Data = t, s.key.src, s.key.dst, ws, lim, data
 	a.emit(m)
 	m.Data = nil
 }
@@ -177,8 +323,12 @@ func (a *Assembler) deliverMsg(s *stream, t time.Time, data []byte, ws bool) {
 // through the empty line that ends it (RFC 3261 §7: a line with nothing
 // but its CRLF, or a bare LF), or 0 if it is not complete. It finds the
 // same end as parse.FrameLength.
-func headerEnd(m []byte) int {
-	for i := 0; ; {
+func headerEnd(m []byte) int { return headerEndFrom(m, 0) }
+
+// headerEndFrom is headerEnd looking only at line feeds from offset from
+// on: the caller knows the lines before it are not empty.
+func headerEndFrom(m []byte, from int) int {
+	for i := from; ; {
 		j := bytes.IndexByte(m[i:], '\n')
 		if j < 0 {
 			return 0

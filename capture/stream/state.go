@@ -3,6 +3,8 @@ package stream
 import (
 	"net/netip"
 	"time"
+
+	"github.com/sipwatch/sipwatch/packet"
 )
 
 // key identifies one direction of a TCP connection. It is comparable, so
@@ -48,13 +50,17 @@ const (
 	// modeOther: seen from its SYN, the direction carries another protocol.
 	// Its segments are ignored until the connection ends.
 	modeOther
+	// modeLimit: the head of a SIP message broke a framing limit; it is
+	// being collected up to its empty line (or the buffer cap) to be
+	// emitted with stream.limit.
+	modeLimit
 )
 
 // sip reports whether a direction in mode m is known to belong to a SIP or
 // SIP-over-WebSocket connection.
 func (m mode) sip() bool {
 	switch m {
-	case modeSIP, modeResync, modeHTTPSwitch, modeWS, modeWSResync, modeClosed:
+	case modeSIP, modeResync, modeHTTPSwitch, modeWS, modeWSResync, modeClosed, modeLimit:
 		return true
 	}
 	return false
@@ -113,6 +119,14 @@ type stream struct {
 	ooo      []segment // out-of-order segments, by sequence number
 	oooBytes int       // payload bytes in ooo
 	oooCost  int       // memory ooo holds: capacities plus segOverhead each
+
+	// skip is the body still to discard of a message emitted as its head
+	// (packet.LimitStreamBuffer): framing goes on after it.
+	skip int64
+	// limit is the limit the message head being collected in modeLimit
+	// broke; scan is where to look for its empty line next.
+	limit packet.Limit
+	scan  int
 
 	ws     wsState
 	wsMsg  []byte // fragments of the current WebSocket message (pooled)
@@ -254,6 +268,7 @@ func (a *Assembler) appendBuf(s *stream, b, p []byte) []byte {
 
 // release gives every buffer of s back to the pool and clears what it held.
 func (a *Assembler) release(s *stream) {
+	s.skip = 0
 	a.dropBuf(s)
 	a.releaseOOO(s)
 	a.releaseWS(s)
@@ -326,6 +341,7 @@ func (a *Assembler) evict(s *stream) {
 	}
 	s.busy = true
 	a.flush(s, s.last)
+	a.finish(s)
 	s.busy = false
 	a.forget(s)
 }

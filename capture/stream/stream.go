@@ -3,6 +3,8 @@ package stream
 import (
 	"net/netip"
 	"time"
+
+	"github.com/sipwatch/sipwatch/packet"
 )
 
 // Flags are the TCP header flags the assembler looks at.
@@ -17,19 +19,36 @@ const (
 )
 
 // Config bounds the assembler's memory. Zero fields take the defaults.
+//
+// MaxBufferPerStream is also the largest SIP message a direction frames
+// whole. A larger one is emitted once, its head only (the start line and
+// the headers, cut at the buffer size if they alone exceed it), with
+// Message.Limit set to packet.LimitStreamBuffer; its body is skipped by its
+// Content-Length and framing goes on with the next message. The framing
+// limits of a message head are parse's: parse.MaxLineLength per line,
+// parse.MaxHeaders lines, a Content-Length of at most parse.MaxBodyLength.
+// A message that breaks one is emitted once too, its head with Limit set
+// to packet.LimitLineLength, LimitHeaders or LimitContentLength; framing
+// then goes on after its body when its Content-Length can be read, or from
+// the next start line.
 type Config struct {
-	MaxStreams         int           // directions tracked at once (default 65536)
-	MaxBufferPerStream int           // bytes buffered per direction, out-of-order data included (default 256 KiB)
-	MaxBufferTotal     int           // bytes buffered over all streams (default 64 MiB)
-	IdleTimeout        time.Duration // capture time after which an idle stream is dropped (default 5 min)
+	MaxStreams         int           // directions tracked at once (default DefaultMaxStreams)
+	MaxBufferPerStream int           // bytes buffered per direction, out-of-order data included (default DefaultMaxBufferPerStream)
+	MaxBufferTotal     int           // bytes buffered over all streams (default DefaultMaxBufferTotal)
+	IdleTimeout        time.Duration // capture time after which an idle stream is dropped (default DefaultIdleTimeout)
 }
 
 // Default bounds, used for zero (or negative) Config fields.
 const (
-	defaultMaxStreams         = 65536
-	defaultMaxBufferPerStream = 256 << 10
-	defaultMaxBufferTotal     = 64 << 20
-	defaultIdleTimeout        = 5 * time.Minute
+	DefaultMaxStreams         = 65536
+	DefaultMaxBufferPerStream = 256 << 10
+	DefaultMaxBufferTotal     = 64 << 20
+	DefaultIdleTimeout        = 5 * time.Minute
+
+	defaultMaxStreams         = DefaultMaxStreams
+	defaultMaxBufferPerStream = DefaultMaxBufferPerStream
+	defaultMaxBufferTotal     = DefaultMaxBufferTotal
+	defaultIdleTimeout        = DefaultIdleTimeout
 )
 
 // withDefaults returns c with every unset field set to its default.
@@ -53,8 +72,12 @@ func (c Config) withDefaults() Config {
 type Message struct {
 	Time      time.Time // capture time of the segment that completed the message
 	Src, Dst  netip.AddrPort
-	WebSocket bool   // carried in WebSocket frames (RFC 7118)
-	Data      []byte // valid only during the emit call
+	WebSocket bool // carried in WebSocket frames (RFC 7118)
+	// Limit is not packet.LimitNone when Data is only the head of a
+	// message that broke that limit (see Config): the consumer counts it
+	// as malformed.
+	Limit packet.Limit
+	Data  []byte // valid only during the emit call
 }
 
 // Stats counts what the assembler did.
@@ -69,6 +92,18 @@ type Stats struct {
 	Resyncs       uint64 // times framing restarted on the next start line
 	Messages      uint64 // SIP messages emitted
 	WSMessages    uint64 // of which carried over WebSocket
+	// Oversized (oversized) counts messages larger than MaxBufferPerStream,
+	// emitted as their head with Limit packet.LimitStreamBuffer. They are
+	// in Messages too.
+	Oversized uint64
+	// OverLimit (framing_limit) counts messages whose head broke a framing
+	// limit (line length, header count, Content-Length), emitted as their
+	// head with that Limit. They are in Messages too.
+	OverLimit uint64
+	// IncompleteAtEnd (incomplete_at_end) counts messages whose start line
+	// was seen but whose end never came: still buffered at Close, or when
+	// their direction was evicted or expired. They are not emitted.
+	IncompleteAtEnd uint64
 }
 
 // Assembler tracks TCP directions and emits framed SIP messages.
@@ -208,6 +243,7 @@ func (a *Assembler) Close() {
 		for s := l.tail; s != nil; s = l.tail {
 			s.busy = true
 			a.flush(s, s.last)
+			a.finish(s)
 			s.busy = false
 			a.forget(s)
 		}

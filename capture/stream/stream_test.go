@@ -110,6 +110,7 @@ func TestAssembler(t *testing.T) {
 		manyByes += m
 	}
 	bigMsg := request("MESSAGE", 9, strings.Repeat("a line of text in a large body\r\n", 300))
+	bigHead := bigMsg[:strings.Index(bigMsg, "\r\n\r\n")+4]
 	tooManyHeaders := "INVITE sip:bob@example.com SIP/2.0\r\n" + strings.Repeat("X-Filler: 1\r\n", 300) + "\r\n"
 
 	tests := []scenario{
@@ -266,9 +267,9 @@ func TestAssembler(t *testing.T) {
 			name:    "header section beyond the parser's bounds",
 			content: [2]string{tooManyHeaders + bye},
 			steps:   []step{synStep(0), seg(0, 0, 1400), seg(0, 1400, 1400), seg(0, 2800, -1)},
-			want:    []string{"c>" + bye},
+			want:    []string{"!header_count c>" + tooManyHeaders, "c>" + bye},
 			check: func(t *testing.T, a *Assembler, r *recorder) {
-				if st := a.Stats(); st.Resyncs != 1 || st.BytesDropped != uint64(len(tooManyHeaders)) {
+				if st := a.Stats(); st.Resyncs != 1 || st.BytesDropped != 0 || st.OverLimit != 1 || st.Messages != 2 {
 					t.Errorf("stats %+v", st)
 				}
 			},
@@ -372,9 +373,9 @@ func TestAssembler(t *testing.T) {
 			cfg:     Config{MaxBufferPerStream: 4096},
 			content: [2]string{bigMsg + bye},
 			steps:   append([]step{synStep(0)}, segs(0, len(bigMsg)+len(bye), 1000)...),
-			want:    []string{"c>" + bye},
+			want:    []string{"!stream_buffer c>" + bigHead, "c>" + bye},
 			check: func(t *testing.T, a *Assembler, r *recorder) {
-				if st := a.Stats(); st.Resyncs != 1 || st.BytesDropped != uint64(len(bigMsg)) {
+				if st := a.Stats(); st.Resyncs != 0 || st.Oversized != 1 || st.BytesDropped != uint64(len(bigMsg)-len(bigHead)) {
 					t.Errorf("stats %+v", st)
 				}
 			},
@@ -384,9 +385,9 @@ func TestAssembler(t *testing.T) {
 			cfg:     Config{MaxBufferTotal: 3000},
 			content: [2]string{bigMsg + bye},
 			steps:   append([]step{synStep(0)}, segs(0, len(bigMsg)+len(bye), 1000)...),
-			want:    []string{"c>" + bye},
+			want:    []string{"!stream_buffer c>" + bigHead, "c>" + bye},
 			check: func(t *testing.T, a *Assembler, r *recorder) {
-				if st := a.Stats(); st.Resyncs != 1 || st.BytesDropped != uint64(len(bigMsg)) || st.Evicted != 0 {
+				if st := a.Stats(); st.Resyncs != 0 || st.Oversized != 1 || st.BytesDropped != uint64(len(bigMsg)-len(bigHead)) || st.Evicted != 0 {
 					t.Errorf("stats %+v", st)
 				}
 			},

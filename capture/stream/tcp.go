@@ -199,6 +199,8 @@ func (a *Assembler) consume(s *stream, t time.Time, b []byte) int {
 			n, more = a.frameWS(s, t, b[pos:])
 		case modeWSResync:
 			n, more = a.resyncWS(s, b[pos:])
+		case modeLimit:
+			n, more = a.limitHead(s, t, b[pos:])
 		}
 		pos += n
 		if s.wait {
@@ -224,10 +226,11 @@ func (a *Assembler) skipGap(s *stream, t time.Time) {
 	}
 	a.dropBuf(s)
 	a.releaseWS(s)
+	s.skip = 0
 	s.next = s.ooo[0].seq
 	s.midLine = false // where the data after a hole starts is unknown
 	switch s.mode {
-	case modeSIP, modeResync:
+	case modeSIP, modeResync, modeLimit:
 		a.toResync(s)
 	case modeWS, modeWSResync, modeHTTPSwitch:
 		a.toWSResync(s)
@@ -295,6 +298,9 @@ func (a *Assembler) overflow(s *stream, t time.Time) {
 // dropHeld drops everything s buffers. A SIP direction resynchronises on
 // what comes next; any other is given up.
 func (a *Assembler) dropHeld(s *stream) {
+	if len(s.ooo) == 0 && a.cutHead(s) {
+		return
+	}
 	if s.sipish() {
 		a.stats.BytesDropped += uint64(s.pending())
 	}
@@ -303,7 +309,7 @@ func (a *Assembler) dropHeld(s *stream) {
 	s.midLine = len(s.ooo) == 0 && len(s.buf) > 0 && s.buf[len(s.buf)-1] != '\n'
 	a.release(s)
 	switch s.mode {
-	case modeSIP:
+	case modeSIP, modeLimit:
 		a.toResync(s)
 	case modeWS, modeHTTPSwitch:
 		a.toWSResync(s)

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"time"
 
+	"github.com/sipwatch/sipwatch/packet"
 	"github.com/sipwatch/sipwatch/parse"
 )
 
@@ -270,7 +271,7 @@ func (a *Assembler) emitWS(s *stream, t time.Time, msg []byte) {
 	if skipCRLF(msg) == len(msg) {
 		return
 	}
-	a.deliverMsg(s, t, msg, true)
+	a.deliverMsg(s, t, msg, true, packet.LimitNone)
 }
 
 // resyncWS drops bytes up to a frame header that starts a data message

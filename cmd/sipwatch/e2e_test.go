@@ -69,6 +69,9 @@ func bundledCaptures(t *testing.T) []string {
 		if strings.HasSuffix(f, ".expect.json") || strings.HasSuffix(f, ".md") {
 			continue
 		}
+		if fi, err := os.Stat(f); err == nil && fi.IsDir() {
+			continue // testdata/pcaps/damaged: files that end in an error, tested apart
+		}
 		out = append(out, f)
 	}
 	if len(out) == 0 {

@@ -3,6 +3,7 @@ package pcapgen
 import (
 	"errors"
 	"io"
+	"net/netip"
 	"time"
 )
 
@@ -142,6 +143,37 @@ func (c *Capture) UDPFragments(m *Message, fragSize int, order []int) {
 		c.Frame(frags[i])
 	}
 	c.count(m, UDP, false)
+}
+
+// UDPPieces sends m over IPv4/UDP cut into the given fragments (see
+// Builder.UDPPieces), in that order, without counting it: whether a
+// receiver can rebuild the datagram depends on the pieces, so the caller
+// counts the message with Count when they make it whole.
+func (c *Capture) UDPPieces(m *Message, pieces []Piece) {
+	if c.err != nil {
+		return
+	}
+	frags, err := c.b.UDPPieces(c.Encap, m.Src, m.Dst, m.Bytes(), pieces)
+	if c.fail(err) {
+		return
+	}
+	for _, f := range frags {
+		c.Frame(f)
+	}
+}
+
+// EthernetUDP returns an Ethernet frame carrying payload over IPv4 or IPv6
+// UDP, whatever the capture's link type: for files whose link type no
+// decoder reads.
+func (c *Capture) EthernetUDP(src, dst netip.AddrPort, payload []byte) []byte {
+	if c.err != nil {
+		return nil
+	}
+	frame, err := c.b.UDP(Encap{Link: LinkEthernet}, src, dst, payload)
+	if c.fail(err) {
+		return nil
+	}
+	return frame
 }
 
 // TCP writes segments without counting anything: handshakes, ACKs,

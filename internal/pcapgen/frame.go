@@ -237,6 +237,59 @@ func (b *Builder) UDPFragments(e Encap, src, dst netip.AddrPort, payload []byte,
 	return frames, nil
 }
 
+// Piece is one IPv4 fragment of a UDP datagram as UDPPieces cuts it: the
+// bytes [Off, End) of the IP payload (UDP header included), with the More
+// Fragments flag set unless Last. Off must be a multiple of 8. With Flip
+// set, the piece's bytes are inverted: an overlap that contradicts the
+// bytes another piece carries for the same place.
+type Piece struct {
+	Off, End int
+	Last     bool
+	Flip     bool
+}
+
+// UDPPieces returns the frames of one IPv4 UDP datagram cut into the given
+// fragments, which may leave holes, overlap or repeat: the raw material of
+// hostile fragment captures. All pieces share one identification.
+func (b *Builder) UDPPieces(e Encap, src, dst netip.AddrPort, payload []byte, pieces []Piece) ([][]byte, error) {
+	if !src.Addr().Is4() {
+		return nil, errors.New("pcapgen: UDPPieces builds IPv4 fragments only")
+	}
+	whole, err := b.udpPacket(src, dst, payload)
+	if err != nil {
+		return nil, err
+	}
+	data := whole[20:]
+	b.ipID++
+	var frames [][]byte
+	for _, p := range pieces {
+		if p.Off%8 != 0 || p.Off < 0 || p.End > len(data) || p.End <= p.Off {
+			return nil, fmt.Errorf("pcapgen: bad piece [%d, %d) of %d bytes", p.Off, p.End, len(data))
+		}
+		part := append([]byte(nil), data[p.Off:p.End]...)
+		if p.Flip {
+			for i := range part {
+				part[i] = ^part[i]
+			}
+		}
+		ipl := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, Id: b.ipID,
+			FragOffset: uint16(p.Off / 8), SrcIP: src.Addr().AsSlice(), DstIP: dst.Addr().AsSlice()}
+		if !p.Last {
+			ipl.Flags = layers.IPv4MoreFragments
+		}
+		ip, err := b.serialize(ipl, gopacket.Payload(part))
+		if err != nil {
+			return nil, err
+		}
+		f, err := b.wrap(e, ip, false)
+		if err != nil {
+			return nil, err
+		}
+		frames = append(frames, f)
+	}
+	return frames, nil
+}
+
 // ipHeader is an IPv4 or IPv6 header: serializable, and usable as the
 // pseudo-header of a UDP or TCP checksum.
 type ipHeader interface {

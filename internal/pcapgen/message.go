@@ -65,6 +65,10 @@ type Message struct {
 	Headers    []Header // in wire order, CSeq included, Content-Length excluded
 	Body       []byte
 	Compact    bool // write compact header names (RFC 3261 §7.3.3)
+	// ContentLength, when not empty, is written as the Content-Length
+	// value instead of the body's length: a hostile or broken sender's
+	// "-1", "2147483648" or a length the body never reaches.
+	ContentLength string
 
 	// Src and Dst are where the message is sent from and to.
 	Src, Dst netip.AddrPort
@@ -142,7 +146,11 @@ func (m *Message) AppendTo(b []byte) []byte {
 		b = append(b, "\r\n"...)
 	}
 	b = m.appendHeader(b, "Content-Length")
-	b = strconv.AppendInt(b, int64(len(m.Body)), 10)
+	if m.ContentLength != "" {
+		b = append(b, m.ContentLength...)
+	} else {
+		b = strconv.AppendInt(b, int64(len(m.Body)), 10)
+	}
 	b = append(b, "\r\n\r\n"...)
 	return append(b, m.Body...)
 }

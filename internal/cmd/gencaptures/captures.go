@@ -15,6 +15,10 @@ type capture struct {
 	opts  pcapgen.FileOptions
 	build func(c *pcapgen.Capture)
 	cut   int // bytes removed from the end after writing (a file cut off mid-record)
+	// damage, when set, breaks the written file (a corrupt record); it is
+	// given the counts, which stop before the record it breaks.
+	damage func(data []byte, e *pcapgen.Expect) ([]byte, error)
+	noSIP  bool // the file holds no SIP a reader can see (unsupported link type)
 	// tshark says how tshark 4.0 reads the file; see tshark_test.go.
 	tshark tsharkCheck
 }
@@ -47,7 +51,7 @@ func atPBX(u pcapgen.UA) pcapgen.UA {
 var registrar = pcapgen.UA{Domain: "example.com", Addr: pbxAddr, Agent: pbxName}
 
 func captures() []capture {
-	return []capture{
+	return append([]capture{
 		{
 			name:  "basic-call.pcap",
 			about: "UDP call INVITE/100/180/200/ACK/BYE/200 with RTP between ACK and BYE: the reference flow and the README quick-start file.",
@@ -297,7 +301,7 @@ func captures() []capture {
 				note: "after reporting that the file \"appears to have been cut short in the middle of a packet\" (exit status 2)",
 			},
 		},
-	}
+	}, hostileCaptures()...)
 }
 
 // v6 returns u reached at an IPv6 address.

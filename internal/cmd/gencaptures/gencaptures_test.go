@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,33 +30,26 @@ func TestGoldenCaptures(t *testing.T) {
 	if err := run([]string{"-out", dir}, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	generated, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	generated := walk(t, dir)
 	names := map[string]bool{}
-	for _, e := range generated {
-		names[e.Name()] = true
-		got, err := os.ReadFile(filepath.Join(dir, e.Name()))
+	for _, name := range generated {
+		names[name] = true
+		got, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := os.ReadFile(filepath.Join(committed, e.Name()))
+		want, err := os.ReadFile(filepath.Join(committed, name))
 		if err != nil {
-			t.Errorf("%s: not committed (%v); run: go run ./internal/cmd/gencaptures -out testdata/pcaps", e.Name(), err)
+			t.Errorf("%s: not committed (%v); run: go run ./internal/cmd/gencaptures -out testdata/pcaps", name, err)
 			continue
 		}
 		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs from what the generator writes; run: go run ./internal/cmd/gencaptures -out testdata/pcaps", e.Name())
+			t.Errorf("%s differs from what the generator writes; run: go run ./internal/cmd/gencaptures -out testdata/pcaps", name)
 		}
 	}
 	// A capture or expect file the generator no longer writes is stale.
 	// Other files (goldens written by other tests, recorded captures) are
 	// left alone.
-	entries, err := os.ReadDir(committed)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The README lists the recorded captures: they must be there.
 	for _, r := range recorded {
 		for _, name := range []string{r.name, expectName(r.name)} {
@@ -64,11 +58,30 @@ func TestGoldenCaptures(t *testing.T) {
 			}
 		}
 	}
-	for _, e := range entries {
-		if isGeneratedKind(e.Name()) && !names[e.Name()] && !isRecorded(e.Name()) {
-			t.Errorf("%s is in testdata/pcaps but the generator does not write it", e.Name())
+	for _, name := range walk(t, committed) {
+		if isGeneratedKind(name) && !names[name] && !isRecorded(name) {
+			t.Errorf("%s is in testdata/pcaps but the generator does not write it", name)
 		}
 	}
+}
+
+// walk returns the files under dir, as slash-separated paths relative to
+// it (the damaged captures live in a subdirectory).
+func walk(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		out = append(out, filepath.ToSlash(rel))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func isGeneratedKind(name string) bool {
@@ -111,7 +124,13 @@ func TestCapturesReadable(t *testing.T) {
 			}
 			total += len(data)
 			packets, truncated, err := readAll(t, cp, data)
-			if cp.cut > 0 {
+			if cp.damage != nil {
+				// pcapgo stops at the damaged record (or, trusting a damaged
+				// pcapng block length, reads it as the rest of the file).
+				if err == nil {
+					t.Error("damaged file read without an error")
+				}
+			} else if cp.cut > 0 {
 				if !errors.Is(err, io.ErrUnexpectedEOF) {
 					t.Errorf("cut-off file ended with %v, want unexpected EOF", err)
 				}
@@ -121,7 +140,7 @@ func TestCapturesReadable(t *testing.T) {
 			if packets != exp.Packets || truncated != exp.TruncatedPackets {
 				t.Errorf("read %d packets (%d truncated), expect.json says %d (%d)", packets, truncated, exp.Packets, exp.TruncatedPackets)
 			}
-			if exp.SIPMessages == 0 && exp.EncryptedPackets == 0 {
+			if exp.SIPMessages == 0 && exp.EncryptedPackets == 0 && !cp.noSIP {
 				t.Error("capture holds no SIP at all")
 			}
 			var back pcapgen.Expect

@@ -58,6 +58,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	total := 0
 	for _, f := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(*out, f.name)), 0o755); err != nil {
+			return err
+		}
 		if err := os.WriteFile(filepath.Join(*out, f.name), f.data, 0o644); err != nil {
 			return err
 		}
@@ -112,6 +115,11 @@ func (cp capture) generate() ([]byte, *pcapgen.Expect, error) {
 			return nil, nil, errors.New("cut longer than the file")
 		}
 		data = data[:len(data)-cp.cut]
+	}
+	if cp.damage != nil {
+		if data, err = cp.damage(data, c.Expect); err != nil {
+			return nil, nil, err
+		}
 	}
 	return slices.Clip(data), c.Expect, nil
 }

@@ -191,6 +191,9 @@ func summary(e *pcapgen.Expect) string {
 
 func tsharkCell(r readmeRow) string {
 	t := r.cp.tshark
+	if t.note == notCompared {
+		return "not compared (hostile or damaged content; see the capture-level tests)"
+	}
 	s := "agrees"
 	if t.messages != 0 || t.statMessages != 0 {
 		s = "differs"

@@ -30,11 +30,14 @@ func TestTsharkAgrees(t *testing.T) {
 	dir := t.TempDir()
 	for _, cp := range captures() {
 		t.Run(cp.name, func(t *testing.T) {
+			if cp.tshark.note == notCompared {
+				t.Skip("not compared with tshark")
+			}
 			data, exp, err := cp.generate()
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join(dir, cp.name)
+			path := filepath.Join(dir, filepath.Base(cp.name))
 			if err := os.WriteFile(path, data, 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -160,7 +163,8 @@ func tshark(t *testing.T, bin string, args []string) []byte {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
-	if err != nil && !bytes.Contains(stderr.Bytes(), []byte("cut short in the middle of a packet")) {
+	if err != nil && !bytes.Contains(stderr.Bytes(), []byte("cut short in the middle of a packet")) &&
+		!bytes.Contains(stderr.Bytes(), []byte("appears to be damaged or corrupt")) {
 		t.Fatalf("tshark %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
 	}
 	return out
