@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/sipwatch/sipwatch/capture"
@@ -162,4 +163,29 @@ func fillHealth(c *stats.CaptureStats, d *capture.Stats) {
 	c.Keepalives = d.Keepalives
 	c.Fragments = d.Fragments
 	c.TCPRetransmitted = d.Stream.Retransmitted
+	c.LengthMismatch = d.LengthMismatch
+	c.Oversized = d.Stream.Oversized
+	c.FramingLimit = d.Stream.OverLimit
+	c.IncompleteAtEnd = d.Stream.IncompleteAtEnd
+	c.UnsupportedLink = d.UnsupportedOther
+	for _, lt := range d.UnsupportedLinkTypes {
+		c.UnsupportedLink += lt.Packets
+	}
+}
+
+// Warnings says in words what the capture health shows but a reader of
+// the counts could miss: link types that could not be decoded (the user
+// would conclude there is no SIP).
+func (e *Engine) Warnings() []string {
+	d := e.dec.Stats()
+	var out []string
+	for _, lt := range d.UnsupportedLinkTypes {
+		if lt.Packets > 0 {
+			out = append(out, fmt.Sprintf("%d packets of link type %d, which sipwatch cannot decode, were not read", lt.Packets, lt.LinkType))
+		}
+	}
+	if d.UnsupportedOther > 0 {
+		out = append(out, fmt.Sprintf("%d packets of further unsupported link types were not read", d.UnsupportedOther))
+	}
+	return out
 }

@@ -92,7 +92,8 @@ type Run struct {
 	done bool
 	err  error
 	warn string
-	down []error // live interfaces that went down
+	down     []error // live interfaces that went down
+	fileErrs []error // *capture.FileError of files that ended early
 }
 
 // NewRun prepares a run of e over in. Nothing is read before Run.
@@ -137,8 +138,9 @@ var ErrInterrupted = errors.New("interrupted: statistics so far")
 // Run reads the input through the engine until it ends, an error stops it
 // or ctx is done, then finishes the engine and publishes the final frame.
 // It returns nil at the end of the input; an error wrapping
-// capture.ErrTruncatedFile for a file cut off mid-record (everything before
-// it was counted); ErrInterrupted when ctx ended it (a live capture's
+// capture.ErrTruncatedFile for a file cut off mid-record, or
+// capture.ErrCorruptFile for a damaged one (each *capture.FileError, joined:
+// everything before the damage was counted, and the other files were read); ErrInterrupted when ctx ended it (a live capture's
 // normal end is no error); an error wrapping capture.ErrInterfaceDown when
 // live interfaces went down; or the error that stopped the reading. In every
 // case Report gives what was counted.
@@ -159,6 +161,9 @@ func (r *Run) Run(ctx context.Context) error {
 	err := r.read(ctx)
 	r.e.Finish()
 	live := r.in.Interfaces != nil
+	if err == nil && len(r.fileErrs) > 0 {
+		err = errors.Join(r.fileErrs...)
+	}
 	switch {
 	case err == nil || (live && errors.Is(err, io.EOF)):
 		err = nil
@@ -166,6 +171,9 @@ func (r *Run) Run(ctx context.Context) error {
 		if len(r.down) > 0 {
 			err = r.down[0]
 		}
+	case errors.Is(err, capture.ErrCorruptFile):
+		// Statistics of every good record, then the error.
+		r.done, r.warn = true, err.Error()
 	case errors.Is(err, capture.ErrTruncatedFile):
 		r.done, r.warn = true, err.Error()
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
@@ -241,6 +249,14 @@ func (r *Run) read(ctx context.Context) error {
 		case live && errors.Is(err, capture.ErrInterfaceDown):
 			r.down = append(r.down, err)
 			continue
+		case errors.As(err, new(*capture.FileError)):
+			// A damaged file ends that file only: what it held before the
+			// damage is counted, and a merge goes on with the others.
+			r.fileErrs = append(r.fileErrs, err)
+			if _, merged := r.in.Source.(*capture.Merger); merged {
+				continue
+			}
+			return nil
 		default:
 			return err
 		}
@@ -328,6 +344,11 @@ func (r *Run) maybePublish() {
 		r.publish()
 	}
 }
+
+// Warnings says what the statistics of a finished run cannot show by
+// themselves: link types that could not be decoded, tables that reached
+// their caps.
+func (r *Run) Warnings() []string { return r.e.Warnings() }
 
 // Report returns the summary of everything read so far. Call it after Run
 // has returned, or from Run's goroutine.

@@ -51,17 +51,22 @@ type Retransmissions struct {
 // The desc tag is what the text table calls it when the JSON name does not
 // say enough.
 type CaptureStats struct {
-	NotSIP            uint64 `json:"not_sip" health:"always" desc:"not SIP"`                     // packets that carried no SIP
-	ParseErrors       uint64 `json:"parse_errors" health:"always"`                               // SIP-looking payloads that could not be parsed (not counted as messages)
-	Malformed         uint64 `json:"malformed"`                                                  // counted messages with a defect (e.g. body shorter than Content-Length)
-	Truncated         uint64 `json:"truncated" health:"always"`                                  // packets cut by the snap length
-	DecodeErrors      uint64 `json:"decode_errors"`                                              // packets whose headers were inconsistent
-	ReassemblyDropped uint64 `json:"reassembly_dropped" health:"always" desc:"reassembly drops"` // IP fragments and TCP stream gaps given up on
-	Encrypted         uint64 `json:"encrypted"`                                                  // SIP over TLS (or DTLS) packets: counted, not readable
-	Keepalives        uint64 `json:"keepalives"`                                                 // CRLF keep-alives (RFC 5626)
-	Tunneled          uint64 `json:"tunneled"`                                                   // SIP messages that arrived inside a tunnel or PPPoE
-	Fragments         uint64 `json:"fragments"`                                                  // IP fragments seen
-	TCPRetransmitted  uint64 `json:"tcp_retransmitted" desc:"TCP retransmitted"`                 // TCP segments whose bytes had already been delivered
+	NotSIP            uint64 `json:"not_sip" health:"always" desc:"not SIP"`                         // packets that carried no SIP
+	ParseErrors       uint64 `json:"parse_errors" health:"always"`                                   // SIP-looking payloads that could not be parsed (not counted as messages)
+	Malformed         uint64 `json:"malformed"`                                                      // counted messages with a defect (e.g. body shorter than Content-Length)
+	Truncated         uint64 `json:"truncated" health:"always"`                                      // packets cut by the snap length
+	DecodeErrors      uint64 `json:"decode_errors"`                                                  // packets whose headers were inconsistent
+	ReassemblyDropped uint64 `json:"reassembly_dropped" health:"always" desc:"reassembly drops"`     // IP fragments and TCP stream gaps given up on
+	Encrypted         uint64 `json:"encrypted"`                                                      // SIP over TLS (or DTLS) packets: counted, not readable
+	Keepalives        uint64 `json:"keepalives"`                                                     // CRLF keep-alives (RFC 5626)
+	Tunneled          uint64 `json:"tunneled"`                                                       // SIP messages that arrived inside a tunnel or PPPoE
+	Fragments         uint64 `json:"fragments"`                                                      // IP fragments seen
+	TCPRetransmitted  uint64 `json:"tcp_retransmitted" desc:"TCP retransmitted"`                     // TCP segments whose bytes had already been delivered
+	LengthMismatch    uint64 `json:"length_mismatch" desc:"length fields beyond the captured bytes"` // IP or UDP length larger than the bytes captured: the bytes present were used
+	Oversized         uint64 `json:"oversized" desc:"TCP messages over the stream buffer"`           // counted from their head, flagged malformed, body skipped
+	FramingLimit      uint64 `json:"framing_limit" desc:"TCP messages breaking a framing limit"`     // line length, header count or Content-Length: counted from their head
+	IncompleteAtEnd   uint64 `json:"incomplete_at_end" desc:"TCP messages incomplete at the end"`    // started but never finished when the input ended or the stream was dropped
+	UnsupportedLink   uint64 `json:"unsupported_link" desc:"packets of unsupported link types"`      // frames of a link type sipwatch cannot decode (warned by name)
 	// The tables of the retransmission rule and of the failure context
 	// are bounded; these count what they had to let go.
 	ResendEvicted    uint64 `json:"resend_table_evicted" desc:"retransmission table evictions"`

@@ -95,9 +95,11 @@ func runStats(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	err = run.Run(ctx)
 	ex.stop()
 	prog.done()
-	var warn error
+	var warn, fail error
 	switch {
 	case err == nil:
+	case errors.Is(err, capture.ErrCorruptFile):
+		fail = err // report what was read, then exit 1
 	case errors.Is(err, capture.ErrTruncatedFile), errors.Is(err, engine.ErrInterrupted):
 		warn = err // report what was read, then warn
 	default:
@@ -110,8 +112,14 @@ func runStats(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err := out.Close(); err != nil {
 		return err
 	}
+	for _, w := range run.Warnings() {
+		fmt.Fprintf(stderr, "sipwatch: warning: %s\n", w)
+	}
 	if warn != nil {
 		fmt.Fprintf(stderr, "sipwatch: warning: %v\n", warn)
+	}
+	if fail != nil {
+		return &inputError{fmt.Errorf("%w (the statistics above count every good record)", fail)}
 	}
 	return nil
 }
