@@ -17,9 +17,9 @@ import (
 )
 
 // dashboardModel is the home screen: responses by class with rates and a
-// sparkline, a table of codes by request method with what changed since
-// the previous refresh, requests by method, retransmissions and the health
-// of the capture.
+// sparkline, a table of codes by request method (4xx-6xx first) with what
+// changed since the previous frame, requests by method, retransmissions
+// and the health of the capture.
 type dashboardModel struct {
 	c             *common
 	width, height int
@@ -153,7 +153,7 @@ func (m *dashboardModel) SetFrame(f, prev *Frame, flt filter) {
 		prevResp = prev.Stats.Responses
 	}
 	m.codes = m.codes[:0]
-	for _, k := range sortedCodes(s.Responses) {
+	for _, k := range failuresFirst(sortedCodes(s.Responses)) {
 		code, _ := strconv.Atoi(k)
 		r := codeRow{code: code, label: codeLabel(code), total: s.Responses[k], byMethod: make([]uint64, len(m.methods))}
 		hay := []string{k, stats.Class(code), r.label}
@@ -464,4 +464,20 @@ func sortedByCount(m map[string]uint64) []string {
 	}
 	slices.SortFunc(keys, func(a, b string) int { return cmp.Or(cmp.Compare(m[b], m[a]), cmp.Compare(a, b)) })
 	return keys
+}
+
+// failuresFirst puts the 4xx-6xx codes before the others, each group in
+// numeric order, so that a short window shows the failures before the
+// 1xx/2xx detail.
+func failuresFirst(codes []string) []string {
+	out := make([]string, 0, len(codes))
+	for pass := range 2 {
+		for _, k := range codes {
+			n, _ := strconv.Atoi(k)
+			if (n >= 400 && n <= 699) == (pass == 0) {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
 }

@@ -161,7 +161,15 @@ func TestVisible(t *testing.T) {
 
 func TestWriteSummary(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteSummary(&b, testFrame()); err != nil {
+	f := testFrame()
+	// The latest 503 came from the minor sender: the summary must still
+	// name the top ones.
+	f503 := &f.Stats.Failures[0]
+	f503.Annotation.Summary = strings.Replace(f503.Annotation.Summary, "from 203.0.113.5", "from 203.0.113.6", 1)
+	if !strings.Contains(f503.Annotation.Summary, "from 203.0.113.6 to INVITE") {
+		t.Fatalf("fixture: %q", f503.Annotation.Summary)
+	}
+	if err := WriteSummary(&b, f); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -169,8 +177,12 @@ func TestWriteSummary(t *testing.T) {
 		"sipwatch: office.pcap: 1,500 packets, 1,480 SIP messages, 2026-03-02 09:00:00 to 09:09:59 UTC\n",
 		"responses: 1xx 540 (40.0%) 2xx 600 (44.4%) 3xx 2 (0.1%) 4xx 197 (14.6%) 5xx 8 (0.6%) 6xx 3 (0.2%)\n",
 		"top failures:\n",
-		"     20× 486 Busy Here",
-		"      2× 401 Unauthorized",
+		"     20× 486 Busy Here to INVITE from 192.0.2.30 (20) — callee busy at this device; Q.850 17 user busy\n",
+		// A timeout is a failure like a response code.
+		"     19× INVITE — no final response (Timer B) to 198.51.100.99 (19), 192.0.2.77 (3) — no answer within 32 s",
+		// The top senders, not the sender of the latest one.
+		"      8× 503 Service Unavailable to INVITE from 203.0.113.5 (6), 203.0.113.6 (2) — next hop overloaded",
+		"  … and 2 more\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
@@ -188,10 +200,10 @@ func TestWriteSummary(t *testing.T) {
 // TestNoColorLayout checks that meaning never depends on colour alone: the
 // selected row is marked with ">" and rows carry their severity in words.
 func TestNoColorLayout(t *testing.T) {
-	m := newTestModel(t, newFakeFeed(testFrame()), 120, 40)
+	m := newTestModel(t, newFakeFeed(testFrame()), 80, 24)
 	m = send(m, keys("2")...)
 	out := render(m)
-	for _, want := range []string{"> failure  INVITE", "normal   INVITE    487"} {
+	for _, want := range []string{"> failure  INVITE", "normal   INVITE    487", "new      no answer within 32 s"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("failures screen without colour lacks %q:\n%s", want, out)
 		}

@@ -25,26 +25,43 @@ var sizes = []struct{ w, h int }{{80, 24}, {120, 40}}
 // screen and compares the window, without colours, with a golden file.
 func TestGolden(t *testing.T) {
 	screens := []struct {
-		name string
-		keys []string
+		name  string
+		keys  []string
+		frame func() *Frame // testFrame when nil
 	}{
-		{"dashboard", nil},
-		{"dashboard-scrolled", []string{"down", "down", "down"}},
-		{"failures", []string{"2"}},
-		{"failure-detail", []string{"2", "enter"}},
-		{"failure-detail-challenge", []string{"2", "down", "down", "enter"}},
-		{"calls", []string{"3"}},
-		{"ladder", []string{"3", "enter"}},
-		{"ladder-retransmission", []string{"3", "enter", "down", "down", "down"}},
-		{"help", []string{"?"}},
-		{"filter-typing", []string{"2", "/", "4", "8", "6"}},
-		{"filter-applied", []string{"3", "/", "f", "a", "i", "l", "e", "d", "enter"}},
-		{"paused", []string{"p"}},
+		{"dashboard", nil, nil},
+		{"dashboard-scrolled", []string{"down", "down", "down"}, nil},
+		{"failures", []string{"2"}, nil},
+		// The timeout rows come first (newest): the 503 is the third row.
+		{"failure-detail", []string{"2", "down", "down", "enter"}, nil},
+		{"failure-detail-challenge", []string{"2", "down", "down", "down", "down", "enter"}, nil},
+		{"failure-timeout", []string{"2"}, deadHopFrame},
+		{"failure-detail-timeout", []string{"2", "enter"}, deadHopFrame},
+		{"failure-detail-timeout-calls", []string{"2", "enter", "pgdown", "pgdown", "down", "down"}, deadHopFrame},
+		{"failure-options-timeout", []string{"2", "down"}, nil},
+		{"failure-call-ladder", []string{"2", "down", "down", "enter", "enter"}, nil},
+		{"ladder-explain", []string{"2", "down", "down", "enter", "enter", "down", "down", "enter"}, nil},
+		{"metrics", []string{"4"}, nil},
+		{"metrics-scrolled", []string{"4", "pgdown"}, nil},
+		{"metrics-filtered", []string{"4", "/", "2", "0", "3", "enter"}, nil},
+		{"metrics-dead-hop", []string{"4", "pgdown"}, deadHopFrame},
+		{"calls", []string{"3"}, nil},
+		{"ladder", []string{"3", "enter"}, nil},
+		{"ladder-retransmission", []string{"3", "enter", "down", "down", "down"}, nil},
+		{"help", []string{"?"}, nil},
+		{"filter-typing", []string{"2", "/", "4", "8", "6"}, nil},
+		{"filter-applied", []string{"3", "/", "f", "a", "i", "l", "e", "d", "enter"}, nil},
+		{"filter-timeout", []string{"2", "/", "t", "i", "m", "e", "o", "u", "t", "enter"}, nil},
+		{"paused", []string{"p"}, nil},
 	}
 	for _, sc := range screens {
 		for _, sz := range sizes {
 			t.Run(fmt.Sprintf("%s-%dx%d", sc.name, sz.w, sz.h), func(t *testing.T) {
-				feed := newFakeFeed(testFrame(), ladderFlow())
+				fr := testFrame()
+				if sc.frame != nil {
+					fr = sc.frame()
+				}
+				feed := newFakeFeed(fr, ladderFlow(), failedFlow())
 				m := newTestModel(t, feed, sz.w, sz.h)
 				for _, k := range keys(sc.keys...) {
 					m = send(m, k, tickMsg{}) // a tick takes the flow a Focus asked for
@@ -149,8 +166,8 @@ func TestNavigation(t *testing.T) {
 	for _, step := range []struct {
 		key    string
 		screen screen
-	}{{"tab", screenFailures}, {"tab", screenCalls}, {"tab", screenDashboard}, {"shift+tab", screenCalls},
-		{"1", screenDashboard}, {"3", screenCalls}, {"2", screenFailures}} {
+	}{{"tab", screenFailures}, {"tab", screenCalls}, {"tab", screenMetrics}, {"tab", screenDashboard}, {"shift+tab", screenMetrics},
+		{"1", screenDashboard}, {"3", screenCalls}, {"4", screenMetrics}, {"2", screenFailures}} {
 		m = send(m, keys(step.key)...)
 		if m.screen != step.screen {
 			t.Fatalf("after %s: screen %d, want %d", step.key, m.screen, step.screen)
@@ -244,7 +261,7 @@ func TestDeltas(t *testing.T) {
 func TestSelectionFollowsRow(t *testing.T) {
 	feed := newFakeFeed(testFrame())
 	m := newTestModel(t, feed, 120, 40)
-	m = send(m, keys("2", "down")...)
+	m = send(m, keys("2", "down", "down", "down")...)
 	sel := m.fails.selected
 	if sel.code != 486 {
 		t.Fatalf("selected %v, want the 486 row", sel)
@@ -289,7 +306,7 @@ func TestFilter(t *testing.T) {
 		t.Errorf("esc while typing: filter %q", m.filter.text)
 	}
 	m = send(m, keys("esc")...)
-	if m.filter.active() || len(m.fails.rows) != 7 {
+	if m.filter.active() || len(m.fails.rows) != 9 {
 		t.Errorf("esc: filter %q, %d rows", m.filter.text, len(m.fails.rows))
 	}
 }
