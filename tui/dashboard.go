@@ -85,11 +85,25 @@ func (m *dashboardModel) layout() {
 		count(rt.Requests) + " of " + count(nreq) + " requests (" + percent(rt.Requests, nreq) + ")",
 		count(rt.Responses) + " of " + count(m.total) + " responses (" + percent(rt.Responses, m.total) + ")",
 	}
+	var groups [][]string
 	for _, l := range []struct {
 		label string
 		parts []string
 	}{{"Requests", req}, {"Retransmissions", retrans}, {"Capture", healthParts(m.frame)}} {
-		m.bottom = append(m.bottom, packParts(st.Bold.Render(l.label), ansi.StringWidth(l.label), l.parts, m.width)...)
+		g := packParts(st.Bold.Render(l.label), ansi.StringWidth(l.label), l.parts, m.width)
+		groups = append(groups, g)
+		m.bottom = append(m.bottom, g...)
+	}
+	// The 4xx-6xx rows come before these lines: on a short window the
+	// lines go, last first, until every failure code is in view.
+	fails := 0
+	for _, r := range m.codes {
+		if r.code >= 400 && r.code <= 699 {
+			fails++
+		}
+	}
+	for i := len(groups) - 1; i >= 0 && m.codeRows() < fails; i-- {
+		m.bottom = m.bottom[:len(m.bottom)-len(groups[i])]
 	}
 	m.offset = min(m.offset, max(0, len(m.codes)-m.codeRows()))
 }

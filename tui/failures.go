@@ -375,16 +375,23 @@ func (m failuresModel) listView() string {
 		total += r.f.Count
 		normal += min(r.normal, r.f.Count)
 	}
-	fmt.Fprintf(&b, " %s  %d need attention · %s responses", st.Title.Render("Failures, newest first"),
-		m.problems, count(total))
+	title := "Failures"
+	if m.width >= 100 {
+		title = "Failures, newest first"
+	}
+	fmt.Fprintf(&b, " %s  %d need attention", st.Title.Render(title), m.problems)
+	if m.fresh > 0 {
+		fmt.Fprintf(&b, ", %d new", m.fresh)
+		if m.width >= 100 {
+			b.WriteString(" in the last minute")
+		}
+	}
+	fmt.Fprintf(&b, " · %s responses", count(total))
 	if normal > 0 {
 		fmt.Fprintf(&b, " (%s normal)", count(normal))
 	}
 	if timeouts > 0 {
 		fmt.Fprintf(&b, " · %s timeouts", count(timeouts))
-	}
-	if m.fresh > 0 {
-		fmt.Fprintf(&b, " · %d new in the last minute", m.fresh)
 	}
 	b.WriteString("\n")
 

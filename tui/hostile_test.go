@@ -48,8 +48,20 @@ func hostileFrame() (*Frame, *track.CallFlow) {
 		fl.Annotation.Summary = "486 " + escAltExit
 	}
 	s.Failures = append(s.Failures, failure("FOO"+escAltExit, 405, 1, 1, 599, "192.0.2.66", nil))
+	tr := f.Track
+	tr.Transactions.ByMethod["EVIL"+escAltExit] = track.MethodStats{Requests: 1, Timeouts: 1}
+	tr.Transactions.ByPeer = append(tr.Transactions.ByPeer, track.PeerStats{Peer: "10.0.0.1" + escMove, Transactions: 1, Timeouts: 1})
+	tr.Top.Timeouts.ByAgent = append(tr.Top.Timeouts.ByAgent, track.Ranked{Value: "Evil" + escTitle, Count: 1})
+	tr.Top.Timeouts.ByDomain = append(tr.Top.Timeouts.ByDomain, track.Ranked{Value: "evil" + escClear + ".example" + bidi, Count: 1})
+	tr.Top.Timeouts.ByDestination = append(tr.Top.Timeouts.ByDestination, track.Ranked{Value: "10.0.0.1" + c1CSI, Count: 1})
+	tr.Top.Failures.ByAgent = append(tr.Top.Failures.ByAgent, track.Ranked{Value: "SBC" + escAltExit, Count: 1})
+	tr.Calls.Outcomes["evil"+escLink] = 1
 	fl := ladderFlow()
 	fl.FromUser = escClear + "mallory\r"
+	// A failure response with hostile headers, for the ladder's explanation.
+	fl.Flow[5].Code, fl.Flow[5].Label = 486, "486 Busy"+escClear
+	fl.Flow[5].Raw = "SIP/2.0 486 Busy" + escClear + "\r\nReason: Q.850;cause=17;text=\"" + escMove + "\"\r\nServer: Phone" + escTitle +
+		"\r\nRetry-After: 60" + bidi + "\r\nWarning: 399 evil \"" + escAltExit + "\"\r\n\r\n"
 	fl.CallID = "ladder-1@192.0.2.10"
 	fl.Flow[0].Raw = "INVITE sip:x SIP/2.0\r\nUser-Agent: Phone" + escTitle + "\x1b[31mRED\r\x1b[2K\r\nX-Bidi: " + bidi + "abc\r\n\r\n"
 	fl.Flow[1].Label = "100 Trying" + escClear
@@ -66,7 +78,11 @@ func hostileFrame() (*Frame, *track.CallFlow) {
 func TestHostileTextNeverReachesTerminal(t *testing.T) {
 	f, flow := hostileFrame()
 	paths := [][]string{nil, {"2"}, {"2", "down"}, {"2", "down", "enter"}, {"2", "enter"}, {"3"}, {"3", "enter"},
-		{"3", "enter", "down"}, {"?"}, {"/", "\x1b"}}
+		{"3", "enter", "down"}, {"?"}, {"/", "\x1b"},
+		{"4"}, {"4", "pgdown"}, {"4", "pgdown", "pgdown"}, {"4", "pgdown", "pgdown", "pgdown"}, {"4", "/", "e", "v", "i", "l", "enter"},
+		{"3", "enter", "down", "down", "down", "down", "down", "enter"},
+		{"2", "/", "4", "8", "6", "enter", "enter", "enter", "esc"}, {"2", "/", "e", "v", "i", "l", "enter"},
+		{"2", "/", "e", "v", "i", "l", "enter", "enter"}}
 	for _, sz := range sizes {
 		for _, path := range paths {
 			feed := newFakeFeed(f, flow)

@@ -122,7 +122,7 @@ func (m metricsModel) lines() []string {
 	section("Calls")
 	parts := []string{count(cs.Total) + " started", strconv.Itoa(cs.Active) + " active"}
 	for _, k := range sortedByCount(cs.Outcomes) {
-		parts = append(parts, stateName(k)+" "+count(cs.Outcomes[k]))
+		parts = append(parts, visible(stateName(k))+" "+count(cs.Outcomes[k]))
 	}
 	out = append(out, packParts("", 0, parts, w)...)
 
