@@ -200,7 +200,7 @@ func callsWith(t *track.Snapshot, f *stats.Failure) []track.CallSummary {
 // flow, for its explanation: the header values and the annotation are
 // this response's own, the count, times and senders those of its row in
 // the capture's statistics (row, which may be nil).
-func responseFailure(fm track.FlowMessage, row *stats.Failure) stats.Failure {
+func responseFailure(fm track.FlowMessage, row *stats.Failure, ctx flowContext) stats.Failure {
 	h := headersOf(fm.Raw)
 	s := stats.Sample{
 		From: fm.Src, To: fm.Dst, CallID: h["call-id"], ReasonPhrase: reasonPhrase(fm.Raw),
@@ -214,7 +214,7 @@ func responseFailure(fm track.FlowMessage, row *stats.Failure) stats.Failure {
 		Code: fm.Code, ReasonPhrase: s.ReasonPhrase, Method: fm.Method, From: hostOf(fm.Src), To: hostOf(fm.Dst),
 		RetryAfter: s.RetryAfter, Warning: s.Warning, Reason: s.Reason, Allow: s.Allow, Unsupported: s.Unsupported,
 		Require: s.Require, MinExpires: s.MinExpires, MinSE: s.MinSE, Contact: s.Contact, Server: s.Server,
-		UserAgent: s.UserAgent, MaxForwards: -1,
+		UserAgent: s.UserAgent, MaxForwards: -1, Challenge: ctx.challenge, Cancelled: ctx.cancelled,
 	}
 	if row != nil {
 		f.Count, f.FirstSeen, f.LastSeen, f.TopSenders = row.Count, row.FirstSeen, row.LastSeen, row.TopSenders
@@ -261,4 +261,35 @@ func reasonPhrase(raw string) string {
 		return ""
 	}
 	return parts[2]
+}
+
+// flowContext is what the rest of a call's flow says about one response.
+type flowContext struct {
+	challenge explain.ChallengeState
+	cancelled bool
+}
+
+// contextOf reads the flow around response i: a CANCEL before it (for a
+// 487), and for a 401, 407 or 403 where it stands in a digest exchange.
+func contextOf(flow []track.FlowMessage, i int) flowContext {
+	var ctx flowContext
+	fm := flow[i]
+	challenged := false // an earlier 401/407 to the same method
+	for _, p := range flow[:i] {
+		if p.Code == 0 && p.Method == "CANCEL" {
+			ctx.cancelled = true
+		}
+		if !p.Retransmission && p.Method == fm.Method && (p.Code == 401 || p.Code == 407) {
+			challenged = true
+		}
+	}
+	switch {
+	case fm.Code == 403 && challenged:
+		ctx.challenge = explain.ChallengeThenForbidden
+	case (fm.Code == 401 || fm.Code == 407) && challenged:
+		ctx.challenge = explain.RepeatedChallenge
+	case fm.Code == 401 || fm.Code == 407:
+		ctx.challenge = explain.FirstChallenge
+	}
+	return ctx
 }

@@ -215,7 +215,7 @@ func (m *ladderModel) loadExplanation() {
 			}
 		}
 	}
-	f := responseFailure(fm, row)
+	f := responseFailure(fm, row, contextOf(m.flow.Flow, m.cursor))
 	e := explanation{f: &f, sample: "this one"}
 	if row != nil {
 		e.normal = row.Challenges["first"] + row.AfterCancel

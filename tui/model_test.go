@@ -11,7 +11,9 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/sipwatch/sipwatch/explain"
 	"github.com/sipwatch/sipwatch/stats"
+	"github.com/sipwatch/sipwatch/track"
 )
 
 // Golden files live in testdata/TestGolden/; refresh them with
@@ -145,7 +147,8 @@ func checkWindow(t *testing.T, out string, w, h int) {
 // the smallest supported window to a large one and back.
 func TestResize(t *testing.T) {
 	feed := newFakeFeed(testFrame(), ladderFlow())
-	for _, path := range [][]string{nil, {"2"}, {"2", "enter"}, {"3"}, {"3", "enter"}, {"?"}} {
+	for _, path := range [][]string{nil, {"2"}, {"2", "enter"}, {"3"}, {"3", "enter"}, {"?"}, {"4"},
+		{"2", "down", "down", "enter", "enter"}, {"2", "down", "down", "enter", "enter", "down", "down", "enter"}} {
 		m := newTestModel(t, feed, 120, 40)
 		for _, k := range keys(path...) {
 			m = send(m, k, tickMsg{})
@@ -592,5 +595,33 @@ func TestMetricsFilter(t *testing.T) {
 	got = ansi.Strip(strings.Join(m.mets.lines(), "\n"))
 	if !strings.Contains(got, "OPTIONS        53") || strings.Contains(got, "INVITE        300") {
 		t.Errorf("filter options:\n%s", got)
+	}
+}
+
+// TestFlowContext checks a response picked in a ladder is explained in the
+// context of its call: a 487 after a CANCEL, a challenge answered or
+// repeated.
+func TestFlowContext(t *testing.T) {
+	msg := func(method string, code int) track.FlowMessage { return track.FlowMessage{Method: method, Code: code} }
+	flow := []track.FlowMessage{
+		msg("INVITE", 0), msg("INVITE", 407), msg("ACK", 0), msg("INVITE", 0), msg("INVITE", 407),
+		msg("CANCEL", 0), msg("INVITE", 487), msg("REGISTER", 401), msg("REGISTER", 403),
+	}
+	for _, tc := range []struct {
+		i    int
+		want flowContext
+	}{
+		{1, flowContext{challenge: explain.FirstChallenge}},
+		{4, flowContext{challenge: explain.RepeatedChallenge}},
+		{6, flowContext{cancelled: true}},
+		{8, flowContext{challenge: explain.ChallengeThenForbidden, cancelled: true}},
+	} {
+		if got := contextOf(flow, tc.i); got != tc.want {
+			t.Errorf("message %d: %+v, want %+v", tc.i, got, tc.want)
+		}
+	}
+	f := responseFailure(flow[6], nil, contextOf(flow, 6))
+	if !strings.Contains(f.Annotation.Summary, "CANCEL") {
+		t.Errorf("487 after CANCEL: %q", f.Annotation.Summary)
 	}
 }
