@@ -17,8 +17,8 @@ const summaryFailures = 5
 // WriteSummary prints a short plain-text summary of a frame for the normal
 // terminal after the console closes: what was read, responses by class,
 // and the failures that need attention (transaction timeouts among them),
-// most frequent first, each with the parties that sent the most of it. Captured text
-// is shown escaped; no colour is used.
+// most frequent first, each with the parties that sent the most of it.
+// Captured text is shown escaped; no colour is used.
 func WriteSummary(w io.Writer, f *Frame) error {
 	if f == nil || f.Stats == nil {
 		_, err := io.WriteString(w, "sipwatch: nothing was read\n")
