@@ -172,8 +172,9 @@ func (r *Run) Run(ctx context.Context) error {
 			err = r.down[0]
 		}
 	case errors.Is(err, capture.ErrCorruptFile):
-		// Statistics of every good record, then the error.
-		r.done, r.warn = true, err.Error()
+		// Statistics of every good record, then the error (the other
+		// files of a merge were read to their end).
+		r.err = err
 	case errors.Is(err, capture.ErrTruncatedFile):
 		r.done, r.warn = true, err.Error()
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):

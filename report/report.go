@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/sipwatch/sipwatch/stats"
 	"github.com/sipwatch/sipwatch/track"
@@ -70,6 +71,14 @@ type Frame struct {
 	// Progress is the fraction of the input read, from 0 to 1, or
 	// negative when the size of the input is unknown.
 	Progress float64
+	// CaptureStart and CaptureEnd are the capture times of the first and
+	// the last packet of the whole input, when the feed knows them before
+	// the input ends (zero when it does not). A paced replay reads its
+	// bytes ahead of the capture time it has reached, so its progress is
+	// shown as the capture time reached (Stats.LastSeen) within this span,
+	// not as Progress; without the span only the capture time reached is
+	// shown.
+	CaptureStart, CaptureEnd time.Time
 	// Speed is the replay speed as shown: "max", "x1", "x10".
 	Speed string
 	// Held is set while a replay waits for Feed.Start (--paused).

@@ -123,7 +123,7 @@ func (m callsModel) Update(msg tea.Msg) (callsModel, tea.Cmd) {
 	}
 	keys := &m.c.keys
 	if m.inLadder {
-		if key.Matches(k, keys.Back) {
+		if key.Matches(k, keys.Back) && !m.ladder.Explaining() {
 			m.inLadder = false
 			m.c.feed.Focus("")
 			return m, nil

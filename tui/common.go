@@ -15,10 +15,11 @@ const (
 	screenDashboard screen = iota
 	screenFailures
 	screenCalls
+	screenMetrics
 	numScreens
 )
 
-var screenNames = [numScreens]string{"Dashboard", "Failures", "Calls"}
+var screenNames = [numScreens]string{"Dashboard", "Failures", "Calls", "Metrics"}
 
 // Minimum window the console lays itself out in.
 const (

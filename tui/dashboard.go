@@ -17,9 +17,9 @@ import (
 )
 
 // dashboardModel is the home screen: responses by class with rates and a
-// sparkline, a table of codes by request method with what changed since
-// the previous refresh, requests by method, retransmissions and the health
-// of the capture.
+// sparkline, a table of codes by request method (4xx-6xx first) with what
+// changed since the previous frame, requests by method, retransmissions
+// and the health of the capture.
 type dashboardModel struct {
 	c             *common
 	width, height int
@@ -85,11 +85,25 @@ func (m *dashboardModel) layout() {
 		count(rt.Requests) + " of " + count(nreq) + " requests (" + percent(rt.Requests, nreq) + ")",
 		count(rt.Responses) + " of " + count(m.total) + " responses (" + percent(rt.Responses, m.total) + ")",
 	}
+	var groups [][]string
 	for _, l := range []struct {
 		label string
 		parts []string
 	}{{"Requests", req}, {"Retransmissions", retrans}, {"Capture", healthParts(m.frame)}} {
-		m.bottom = append(m.bottom, packParts(st.Bold.Render(l.label), ansi.StringWidth(l.label), l.parts, m.width)...)
+		g := packParts(st.Bold.Render(l.label), ansi.StringWidth(l.label), l.parts, m.width)
+		groups = append(groups, g)
+		m.bottom = append(m.bottom, g...)
+	}
+	// The 4xx-6xx rows come before these lines: on a short window the
+	// lines go, last first, until every failure code is in view.
+	fails := 0
+	for _, r := range m.codes {
+		if r.code >= 400 && r.code <= 699 {
+			fails++
+		}
+	}
+	for i := len(groups) - 1; i >= 0 && m.codeRows() < fails; i-- {
+		m.bottom = m.bottom[:len(m.bottom)-len(groups[i])]
 	}
 	m.offset = min(m.offset, max(0, len(m.codes)-m.codeRows()))
 }
@@ -153,7 +167,7 @@ func (m *dashboardModel) SetFrame(f, prev *Frame, flt filter) {
 		prevResp = prev.Stats.Responses
 	}
 	m.codes = m.codes[:0]
-	for _, k := range sortedCodes(s.Responses) {
+	for _, k := range failuresFirst(sortedCodes(s.Responses)) {
 		code, _ := strconv.Atoi(k)
 		r := codeRow{code: code, label: codeLabel(code), total: s.Responses[k], byMethod: make([]uint64, len(m.methods))}
 		hay := []string{k, stats.Class(code), r.label}
@@ -456,4 +470,20 @@ func sortedByCount(m map[string]uint64) []string {
 	}
 	slices.SortFunc(keys, func(a, b string) int { return cmp.Or(cmp.Compare(m[b], m[a]), cmp.Compare(a, b)) })
 	return keys
+}
+
+// failuresFirst puts the 4xx-6xx codes before the others, each group in
+// numeric order, so that a short window shows the failures before the
+// 1xx/2xx detail.
+func failuresFirst(codes []string) []string {
+	out := make([]string, 0, len(codes))
+	for pass := range 2 {
+		for _, k := range codes {
+			n, _ := strconv.Atoi(k)
+			if (n >= 400 && n <= 699) == (pass == 0) {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
 }

@@ -28,9 +28,11 @@
 // The root Model (model.go) holds the state (loading, ready, error), the
 // window size, the pause and the filter, and routes keys: global keys
 // first, then the active screen's. Each screen is its own model in its own
-// file with SetSize, SetFrame, Update and View: dashboard.go, failures.go,
-// calls.go (which opens ladder.go for one call) and help.go. keys.go holds
-// the one KeyMap, styles.go the one Styles.
+// file with SetSize, SetFrame, Update and View: dashboard.go, failures.go
+// (response codes and, from timeouts.go, transaction timeouts, explained by
+// explainview.go), calls.go, metrics.go and help.go. The failures and the
+// calls screens each open ladder.go for one call, and a ladder explains a
+// failure response. keys.go holds the one KeyMap, styles.go the one Styles.
 //
 // # Captured text
 //

@@ -153,8 +153,52 @@ func testTrack() *track.Snapshot {
 			Responses: track.ClassCounts{8 + v, 10, 0, uint64(3 * (i % 3)), uint64(i / 50), uint64(i % 20 / 19)},
 		})
 	}
+	for i := 55; i < 60; i++ {
+		t.Intervals.Rows[i].Timeouts = 4
+	}
 	lf := ladderFlow()
-	t.Calls = track.CallStats{Total: 300, Active: 2, Recent: []track.CallSummary{lf.CallSummary}}
+	t.Calls = track.CallStats{Total: 300, Active: 2, Recent: []track.CallSummary{lf.CallSummary},
+		Outcomes: map[string]uint64{"answered": 120, "completed": 118, "failed": 43, "cancelled": 10, "redirected": 2, "timed_out": 19}}
+	t.Transactions = track.TransactionStats{
+		Started: 753, Completed: 729, Timeouts: 22, Open: 2, RetransmittedRequests: 12, RetransmittedResponses: 4, LateResponses: 1,
+		ByMethod: map[string]track.MethodStats{
+			"INVITE": {Requests: 300, Responses: track.ClassCounts{0: 540, 1: 230, 2: 2, 3: 40, 4: 8, 5: 3}, Timeouts: 19,
+				FirstResponse: dist(300, 4, 12, 48, 520), FinalResponse: dist(281, 410, 4600, 9800, 15000)},
+			"REGISTER": {Requests: 200, Responses: track.ClassCounts{1: 50, 3: 150},
+				FirstResponse: dist(200, 6, 18, 40, 60), FinalResponse: dist(200, 6, 18, 40, 60)},
+			"BYE":     {Requests: 150, Responses: track.ClassCounts{1: 150}, FirstResponse: dist(150, 20, 45, 70, 80), FinalResponse: dist(150, 20, 45, 70, 80)},
+			"OPTIONS": {Requests: 53, Responses: track.ClassCounts{1: 50}, Timeouts: 3, FirstResponse: dist(50, 3, 9, 30, 31), FinalResponse: dist(50, 3, 9, 30, 31)},
+		},
+		ByPeer: []track.PeerStats{
+			{Peer: "203.0.113.5", Transactions: 400, Finals: track.ClassCounts{1: 250, 3: 30, 4: 8, 5: 3}},
+			{Peer: "192.0.2.1", Transactions: 280, Finals: track.ClassCounts{1: 130, 3: 150}},
+			{Peer: "198.51.100.99", Transactions: 19, Timeouts: 19},
+			{Peer: "192.0.2.77", Transactions: 3, Timeouts: 3},
+		},
+	}
+	t.Registrations = track.RegistrationStats{Requests: 200, Attempts: 52, Ended: 50, Successes: 48, Challenges: 150, Failures: 2,
+		Timeouts: 0, Ineffective: 2, FailureCodes: map[string]uint64{"401": 2}, ActiveBindings: 41}
+	t.Metrics = track.Metrics{
+		SER: ratio(120, 192), SEER: ratio(140, 192), ISA: ratio(27, 194), SCR: ratio(118, 172), ASR: ratio(120, 194), NER: ratio(150, 194),
+		IRA: ratio(2, 50), PDD: dist(140, 410, 1300, 2900, 3100), SetupTime: dist(120, 1520, 6400, 9300, 9400),
+		SRD: track.Outcome{Successful: dist(140, 410, 1300, 2900, 3100), Failed: dist(54, 120, 480, 680, 700)},
+		SDD: track.Outcome{Successful: dist(118, 20, 45, 70, 80)}, SDT: dist(118, 30000, 95000, 240000, 250000),
+		RRD: dist(48, 40, 120, 180, 185), ACDSeconds: ms(52.3),
+	}
+	t.Top = track.Top{
+		Failures: track.Breakdown{Total: 43,
+			BySource:      []track.Ranked{{Value: "192.0.2.10", Count: 30}, {Value: "192.0.2.11", Count: 13}},
+			ByDestination: []track.Ranked{{Value: "203.0.113.5", Count: 31}, {Value: "192.0.2.1", Count: 12}},
+			ByAgent:       []track.Ranked{{Value: "Carrier SBC 9.1", Count: 31}, {Value: "Yealink T46U", Count: 12, Error: 2}},
+			ByDomain:      []track.Ranked{{Value: "carrier.example.net", Count: 31}, {Value: "example.com", Count: 12}},
+		},
+		Timeouts: track.Breakdown{Total: 22,
+			BySource:      []track.Ranked{{Value: "192.0.2.1", Count: 22}},
+			ByDestination: []track.Ranked{{Value: "198.51.100.99", Count: 19}, {Value: "192.0.2.77", Count: 3}},
+			ByAgent:       []track.Ranked{{Value: "OfficeProxy 2.4", Count: 22}},
+			ByDomain:      []track.Ranked{{Value: "carrier.example.net", Count: 19}, {Value: "example.com", Count: 3}},
+		},
+	}
 	states := []struct {
 		state string
 		code  int
@@ -174,6 +218,67 @@ func testTrack() *track.Snapshot {
 		t.Calls.Recent = append(t.Calls.Recent, c)
 	}
 	return t
+}
+
+// dist is a latency distribution in milliseconds.
+func dist(n uint64, p50, p90, p99, maxMS float64) track.Distribution {
+	return track.Distribution{Count: n, MinMS: p50 / 4, MeanMS: (p50 + p90) / 2, P50MS: p50, P90MS: p90, P99MS: p99, MaxMS: maxMS}
+}
+
+// ratio is a track ratio with its percentage.
+func ratio(num, den uint64) track.Ratio {
+	r := track.Ratio{Numerator: num, Denominator: den}
+	if den > 0 {
+		p := float64(num) / float64(den) * 100
+		r.Percent = &p
+	}
+	return r
+}
+
+// deadHopFrame is a capture of a dead next hop: 20 INVITEs from the
+// proxy to 198.51.100.99, each resent on Timer A, none answered; 19 have
+// timed out on Timer B and the last is still waiting. No response came,
+// so the statistics hold no failure at all.
+func deadHopFrame() *Frame {
+	first, last := at(0), at(95)
+	s := &stats.Snapshot{
+		Files: []string{"dead-hop.pcap"}, Packets: 140, SIPMessages: 140,
+		Requests: map[string]uint64{"INVITE": 140}, Responses: map[string]uint64{},
+		ResponsesByMethod: map[string]map[string]uint64{}, Retransmissions: stats.Retransmissions{Requests: 120},
+		Transports: map[string]uint64{"udp": 140}, FirstSeen: &first, LastSeen: &last,
+	}
+	t := &track.Snapshot{}
+	t.Intervals.IntervalSeconds = 10
+	for i := range 10 {
+		r := track.IntervalRow{Start: at(float64(10 * i)), Requests: 14}
+		if i >= 3 {
+			r.Timeouts = uint64(min(3, 19-3*(i-3)))
+		}
+		t.Intervals.Rows = append(t.Intervals.Rows, r)
+	}
+	t.Transactions = track.TransactionStats{Started: 20, Timeouts: 19, Open: 1, RetransmittedRequests: 120,
+		ByMethod: map[string]track.MethodStats{"INVITE": {Requests: 20, RetransmittedRequests: 120, Timeouts: 19}},
+		ByPeer:   []track.PeerStats{{Peer: "198.51.100.99", Transactions: 20, Timeouts: 19}}}
+	t.Top.Timeouts = track.Breakdown{Total: 19,
+		BySource:      []track.Ranked{{Value: "192.0.2.1", Count: 19}},
+		ByDestination: []track.Ranked{{Value: "198.51.100.99", Count: 19}},
+		ByAgent:       []track.Ranked{{Value: "OfficeProxy 2.4", Count: 19}},
+		ByDomain:      []track.Ranked{{Value: "carrier.example.net", Count: 19}},
+	}
+	t.Metrics = track.Metrics{ISA: ratio(19, 19), ASR: ratio(0, 19), NER: ratio(0, 19), SER: ratio(0, 19), SEER: ratio(0, 19), SCR: ratio(0, 19)}
+	t.Calls = track.CallStats{Total: 20, Active: 1, Outcomes: map[string]uint64{"timed_out": 19}}
+	for i := range 20 {
+		state := "timed_out"
+		if i == 0 {
+			state = "calling"
+		}
+		t.Calls.Recent = append(t.Calls.Recent, track.CallSummary{
+			CallID: "dead-" + strconv.Itoa(20-i) + "@192.0.2.1", FromUser: users[i%len(users)], ToUser: "+1212555" + strconv.Itoa(1000+i),
+			State: state, Start: at(float64(95 - 4*i)), Caller: "192.0.2.1", Callee: "198.51.100.99",
+			Peers: []string{"192.0.2.1", "198.51.100.99"}, Messages: 7, Tracked: true,
+		})
+	}
+	return &Frame{Seq: 1, Source: "dead-hop.pcap", Stats: s, Track: t, Speed: "max", Progress: 1, Done: true}
 }
 
 // ladderFlow is a call through a proxy: alice → proxy → carrier, with the
@@ -229,6 +334,40 @@ func ladderFlow() *track.CallFlow {
 			Time: now, Src: s.src, Dst: s.dst, Method: method, Code: s.code, Label: s.label,
 			Retransmission: s.retrans, Raw: rawMessage(s.label, s.code, method, s.src, s.dst, i),
 		})
+	}
+	return cf
+}
+
+// failedFlow is call-5, which the carrier refused with 503.
+func failedFlow() *track.CallFlow {
+	const (
+		ua      = "192.0.2.10:5060"
+		carrier = "203.0.113.5:5060"
+	)
+	cf := &track.CallFlow{CallSummary: track.CallSummary{
+		CallID: "call-5@192.0.2.10", FromUser: "erin", ToUser: "alice", State: "failed", FinalCode: 503,
+		Start: at(530), Caller: "192.0.2.10", Callee: "203.0.113.5", Peers: []string{"192.0.2.10", "203.0.113.5"},
+		Messages: 4, Tracked: true,
+	}}
+	steps := []struct {
+		dt       float64
+		src, dst string
+		label    string
+		code     int
+		extra    string
+	}{
+		{0, ua, carrier, "INVITE", 0, ""},
+		{0.03, carrier, ua, "100 Trying", 100, ""},
+		{0.4, carrier, ua, "503 Service Unavailable", 503, "Retry-After: 120\r\nReason: Q.850;cause=34\r\nServer: Carrier SBC 9.1\r\n"},
+		{0.002, ua, carrier, "ACK", 0, ""},
+	}
+	now := at(530)
+	for i, s := range steps {
+		now = now.Add(time.Duration(s.dt * float64(time.Second)))
+		raw := rawMessage(s.label, s.code, "INVITE", s.src, s.dst, i)
+		raw = strings.Replace(raw, "Call-ID: ladder-1@192.0.2.10", "Call-ID: call-5@192.0.2.10", 1)
+		raw = strings.Replace(raw, "Content-Length: 0", s.extra+"Content-Length: 0", 1)
+		cf.Flow = append(cf.Flow, track.FlowMessage{Time: now, Src: s.src, Dst: s.dst, Method: "INVITE", Code: s.code, Label: s.label, Raw: raw})
 	}
 	return cf
 }

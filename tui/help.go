@@ -45,16 +45,25 @@ func (m helpModel) Bar() string {
 // helpText says what each screen shows, for the full help.
 var helpText = []string{
 	"1 Dashboard: responses by class with their rate over the last minute, the last five minutes and since the start " +
-		"(capture time), a sparkline per class, a table of codes by request method with what changed since the previous " +
-		"refresh, requests by method, retransmissions and the health of the capture.",
-	"2 Failures: every 4xx-6xx by request method, newest first. Enter explains the selected one: what the code means, " +
-		"usual causes, what its headers say, what to do, and the recent calls that got it. Digest challenges that were " +
-		"answered and 487s after CANCEL are normal and listed last.",
+		"(capture time), a sparkline per class, a table of codes by request method (4xx-6xx first) with what changed " +
+		"since the previous frame, requests by method, retransmissions and the health of the capture.",
+	"2 Failures: every 4xx-6xx by request method and every method whose requests got no final response (Timer B or " +
+		"F), newest first, each with a line saying what it means; \"new\" marks those that started in the last minute " +
+		"of capture time. On a window 120 columns wide or more the selected one is explained below the list. Enter " +
+		"explains it in full: what it means, usual causes, what its headers say, what to do, and the recent calls that " +
+		"got it; ↑/↓ on those calls and enter opens one's ladder. Digest challenges that were answered and 487s after " +
+		"CANCEL are normal and listed last.",
 	"3 Calls: the most recent calls. Enter shows the selected call's ladder; ↑/↓ select a message, pgup/pgdn and ←/→ " +
-		"scroll its text. Control characters in captured text are shown as escapes (\\x1b, \\r).",
+		"scroll its text, enter on a 4xx-6xx response explains it. Control characters in captured text are shown as " +
+		"escapes (\\x1b, \\r).",
+	"4 Metrics: ASR, NER, SER, SEER, ISA, SCR and IRA with the counts they come from, PDD, setup time and the other " +
+		"delays, transactions by method with their response times, registrations, who is failing and who is not " +
+		"answering, and the next hops.",
 	"/ filters every screen: each word must appear in a row's code (486) or class (4xx), method, address, user, " +
-		"Call-ID or state. p freezes the display while the capture keeps counting; e writes the statistics to " +
-		"sipwatch-<capture time>.json and .csv in the current directory; G or end runs a paced replay to the end.",
+		"Call-ID or state; \"timeout\" finds the timeouts. On the metrics screen it narrows the methods, the who lists " +
+		"and the next hops; the ratios, delays, calls and registrations are totals that cannot be narrowed. p freezes " +
+		"the display while the capture keeps counting; e writes the statistics to sipwatch-<capture time>.json and " +
+		".csv in the current directory; G or end runs a paced replay to the end.",
 }
 
 func (m helpModel) lines() []string {

@@ -48,8 +48,20 @@ func hostileFrame() (*Frame, *track.CallFlow) {
 		fl.Annotation.Summary = "486 " + escAltExit
 	}
 	s.Failures = append(s.Failures, failure("FOO"+escAltExit, 405, 1, 1, 599, "192.0.2.66", nil))
+	tr := f.Track
+	tr.Transactions.ByMethod["EVIL"+escAltExit] = track.MethodStats{Requests: 1, Timeouts: 1}
+	tr.Transactions.ByPeer = append(tr.Transactions.ByPeer, track.PeerStats{Peer: "10.0.0.1" + escMove, Transactions: 1, Timeouts: 1})
+	tr.Top.Timeouts.ByAgent = append(tr.Top.Timeouts.ByAgent, track.Ranked{Value: "Evil" + escTitle, Count: 1})
+	tr.Top.Timeouts.ByDomain = append(tr.Top.Timeouts.ByDomain, track.Ranked{Value: "evil" + escClear + ".example" + bidi, Count: 1})
+	tr.Top.Timeouts.ByDestination = append(tr.Top.Timeouts.ByDestination, track.Ranked{Value: "10.0.0.1" + c1CSI, Count: 1})
+	tr.Top.Failures.ByAgent = append(tr.Top.Failures.ByAgent, track.Ranked{Value: "SBC" + escAltExit, Count: 1})
+	tr.Calls.Outcomes["evil"+escLink] = 1
 	fl := ladderFlow()
 	fl.FromUser = escClear + "mallory\r"
+	// A failure response with hostile headers, for the ladder's explanation.
+	fl.Flow[5].Code, fl.Flow[5].Label = 486, "486 Busy"+escClear
+	fl.Flow[5].Raw = "SIP/2.0 486 Busy" + escClear + "\r\nReason: Q.850;cause=17;text=\"" + escMove + "\"\r\nServer: Phone" + escTitle +
+		"\r\nRetry-After: 60" + bidi + "\r\nWarning: 399 evil \"" + escAltExit + "\"\r\n\r\n"
 	fl.CallID = "ladder-1@192.0.2.10"
 	fl.Flow[0].Raw = "INVITE sip:x SIP/2.0\r\nUser-Agent: Phone" + escTitle + "\x1b[31mRED\r\x1b[2K\r\nX-Bidi: " + bidi + "abc\r\n\r\n"
 	fl.Flow[1].Label = "100 Trying" + escClear
@@ -66,7 +78,11 @@ func hostileFrame() (*Frame, *track.CallFlow) {
 func TestHostileTextNeverReachesTerminal(t *testing.T) {
 	f, flow := hostileFrame()
 	paths := [][]string{nil, {"2"}, {"2", "down"}, {"2", "down", "enter"}, {"2", "enter"}, {"3"}, {"3", "enter"},
-		{"3", "enter", "down"}, {"?"}, {"/", "\x1b"}}
+		{"3", "enter", "down"}, {"?"}, {"/", "\x1b"},
+		{"4"}, {"4", "pgdown"}, {"4", "pgdown", "pgdown"}, {"4", "pgdown", "pgdown", "pgdown"}, {"4", "/", "e", "v", "i", "l", "enter"},
+		{"3", "enter", "down", "down", "down", "down", "down", "enter"},
+		{"2", "/", "4", "8", "6", "enter", "enter", "enter", "esc"}, {"2", "/", "e", "v", "i", "l", "enter"},
+		{"2", "/", "e", "v", "i", "l", "enter", "enter"}}
 	for _, sz := range sizes {
 		for _, path := range paths {
 			feed := newFakeFeed(f, flow)
@@ -161,7 +177,15 @@ func TestVisible(t *testing.T) {
 
 func TestWriteSummary(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteSummary(&b, testFrame()); err != nil {
+	f := testFrame()
+	// The latest 503 came from the minor sender: the summary must still
+	// name the top ones.
+	f503 := &f.Stats.Failures[0]
+	f503.Annotation.Summary = strings.Replace(f503.Annotation.Summary, "from 203.0.113.5", "from 203.0.113.6", 1)
+	if !strings.Contains(f503.Annotation.Summary, "from 203.0.113.6 to INVITE") {
+		t.Fatalf("fixture: %q", f503.Annotation.Summary)
+	}
+	if err := WriteSummary(&b, f); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -169,8 +193,12 @@ func TestWriteSummary(t *testing.T) {
 		"sipwatch: office.pcap: 1,500 packets, 1,480 SIP messages, 2026-03-02 09:00:00 to 09:09:59 UTC\n",
 		"responses: 1xx 540 (40.0%) 2xx 600 (44.4%) 3xx 2 (0.1%) 4xx 197 (14.6%) 5xx 8 (0.6%) 6xx 3 (0.2%)\n",
 		"top failures:\n",
-		"     20× 486 Busy Here",
-		"      2× 401 Unauthorized",
+		"     20× 486 Busy Here to INVITE from 192.0.2.30 (20) — callee busy at this device; Q.850 17 user busy\n",
+		// A timeout is a failure like a response code.
+		"     19× INVITE — no final response (Timer B) to 198.51.100.99 (19), 192.0.2.77 (3) — no answer within 32 s",
+		// The top senders, not the sender of the latest one.
+		"      8× 503 Service Unavailable to INVITE from 203.0.113.5 (6), 203.0.113.6 (2) — next hop overloaded",
+		"  … and 2 more\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
@@ -188,10 +216,10 @@ func TestWriteSummary(t *testing.T) {
 // TestNoColorLayout checks that meaning never depends on colour alone: the
 // selected row is marked with ">" and rows carry their severity in words.
 func TestNoColorLayout(t *testing.T) {
-	m := newTestModel(t, newFakeFeed(testFrame()), 120, 40)
+	m := newTestModel(t, newFakeFeed(testFrame()), 80, 24)
 	m = send(m, keys("2")...)
 	out := render(m)
-	for _, want := range []string{"> failure  INVITE", "normal   INVITE    487"} {
+	for _, want := range []string{"> failure  INVITE", "normal   INVITE    487", "new      no answer within 32 s"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("failures screen without colour lacks %q:\n%s", want, out)
 		}

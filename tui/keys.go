@@ -25,6 +25,7 @@ type KeyMap struct {
 	Dashboard  key.Binding
 	Failures   key.Binding
 	Calls      key.Binding
+	Metrics    key.Binding
 
 	Filter  key.Binding
 	Pause   key.Binding
@@ -56,6 +57,7 @@ func DefaultKeyMap() KeyMap {
 		Dashboard:  key.NewBinding(key.WithKeys("1"), key.WithHelp("1", "dashboard")),
 		Failures:   key.NewBinding(key.WithKeys("2"), key.WithHelp("2", "failures")),
 		Calls:      key.NewBinding(key.WithKeys("3"), key.WithHelp("3", "calls")),
+		Metrics:    key.NewBinding(key.WithKeys("4"), key.WithHelp("4", "metrics")),
 
 		Filter:  key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Pause:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause")),
@@ -78,7 +80,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Left, k.Right},
-		{k.Open, k.Back, k.NextScreen, k.PrevScreen, k.Dashboard, k.Failures, k.Calls},
+		{k.Open, k.Back, k.NextScreen, k.PrevScreen, k.Dashboard, k.Failures, k.Calls, k.Metrics},
 		{k.Filter, k.Pause, k.Export, k.SeekEnd, k.Help, k.Quit},
 	}
 }

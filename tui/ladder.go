@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/sipwatch/sipwatch/stats"
 	"github.com/sipwatch/sipwatch/track"
 )
 
@@ -34,12 +36,16 @@ type ladderModel struct {
 	offset int
 	raw    viewport.Model
 	rawFor int // the message whose text raw holds; -1 for none
+
+	frame      *Frame // for the failure rows behind an explanation
+	explaining bool   // the explanation of the selected response is open
+	ex         viewport.Model
 }
 
 func newLadder(c *common) ladderModel {
 	vp := viewport.New()
 	vp.SoftWrap = false
-	return ladderModel{c: c, raw: vp, rawFor: -1}
+	return ladderModel{c: c, raw: vp, rawFor: -1, ex: viewport.New()}
 }
 
 // Open shows call c, whose flow is still to come.
@@ -52,6 +58,7 @@ func (m *ladderModel) Open(c track.CallSummary) {
 	m.rawFor = -1
 	m.raw.SetContentLines(nil)
 	m.raw.GotoTop()
+	m.explaining = false
 }
 
 // SetSize sets the size of the screen's body.
@@ -60,10 +67,16 @@ func (m *ladderModel) SetSize(w, h int) {
 	m.raw.SetWidth(w)
 	m.raw.SetHeight(m.rawRows())
 	m.offset = scrollWindow(m.offset, m.cursor, m.ladderRows(), m.messages())
+	m.ex.SetWidth(w)
+	m.ex.SetHeight(max(1, h-1))
+	if m.explaining {
+		m.loadExplanation()
+	}
 }
 
 // SetFrame takes the call's latest summary and flow from a frame.
 func (m *ladderModel) SetFrame(f *Frame) {
+	m.frame = f
 	if f.Track != nil {
 		for _, c := range f.Track.Calls.Recent {
 			if c.CallID == m.call.CallID && c.Start.Equal(m.call.Start) {
@@ -136,7 +149,22 @@ func (m ladderModel) Update(msg tea.Msg) (ladderModel, tea.Cmd) {
 		return m, nil
 	}
 	keys := &m.c.keys
+	if m.explaining {
+		if key.Matches(k, keys.Back) {
+			m.explaining = false
+		} else {
+			keys.scroll(k, &m.ex)
+		}
+		return m, nil
+	}
 	switch {
+	case key.Matches(k, keys.Open):
+		if m.messages() > 0 && m.flow.Flow[m.cursor].Code >= 400 {
+			m.explaining = true
+			m.loadExplanation()
+			m.ex.GotoTop()
+		}
+		return m, nil
 	case key.Matches(k, keys.Down):
 		m.cursor++
 	case key.Matches(k, keys.Up):
@@ -166,9 +194,46 @@ func (m ladderModel) Update(msg tea.Msg) (ladderModel, tea.Cmd) {
 	return m, nil
 }
 
+// Explaining reports whether the explanation of a response is open; Esc
+// then closes it rather than the ladder.
+func (m ladderModel) Explaining() bool { return m.explaining }
+
+// loadExplanation explains the selected response: from its own headers,
+// with the counts and senders of its failure row when the capture's
+// statistics have one.
+func (m *ladderModel) loadExplanation() {
+	if m.messages() == 0 {
+		return
+	}
+	fm := m.flow.Flow[m.cursor]
+	var row *stats.Failure
+	if m.frame != nil {
+		for i := range m.frame.Stats.Failures {
+			if fl := &m.frame.Stats.Failures[i]; fl.Method == fm.Method && fl.Code == fm.Code {
+				row = fl
+				break
+			}
+		}
+	}
+	f := responseFailure(fm, row, contextOf(m.flow.Flow, m.cursor))
+	e := explanation{f: &f, sample: "this one"}
+	if row != nil {
+		e.normal = row.Challenges["first"] + row.AfterCancel
+	}
+	lines, _ := explainLines(&m.c.styles, e, m.width)
+	m.ex.SetContentLines(lines)
+}
+
 // View renders the screen's body.
 func (m ladderModel) View() string {
 	st := &m.c.styles
+	if m.explaining {
+		footer := " " + st.Subtle.Render("esc: back to the ladder")
+		if m.ex.TotalLineCount() > m.ex.Height() {
+			footer += st.Subtle.Render(fmt.Sprintf(" · ↑/↓ pgup/pgdn scroll · %d%%", int(100*m.ex.ScrollPercent())))
+		}
+		return fit(m.ex.View()+"\n"+footer, m.width, m.height)
+	}
 	c := m.call
 	var b strings.Builder
 	title := " " + st.Title.Render("Call "+visible(c.CallID)) + "  " + visible(c.FromUser) + " → " + visible(c.ToUser) +
@@ -214,6 +279,9 @@ func (m ladderModel) View() string {
 		strconv.Itoa(m.cursor+1) + "/" + strconv.Itoa(len(fl))
 	if m.flow.Dropped > 0 {
 		info += " (+" + strconv.Itoa(m.flow.Dropped) + " not kept)"
+	}
+	if fm.Code >= 400 {
+		info += " · enter explains"
 	}
 	info += " "
 	rule := "──" + info + strings.Repeat("─", max(0, m.width-2-ansi.StringWidth(info)))

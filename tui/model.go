@@ -48,6 +48,7 @@ type Model struct {
 	latest *Frame // the newest frame the feed has published
 	frame  *Frame // the frame shown: older than latest while paused
 	prev   *Frame // the frame shown before frame, for deltas
+	idle   int    // ticks since the last new frame
 	paused bool
 
 	screen    screen
@@ -62,6 +63,7 @@ type Model struct {
 	dash  dashboardModel
 	fails failuresModel
 	calls callsModel
+	mets  metricsModel
 	help  helpModel
 }
 
@@ -77,9 +79,14 @@ func New(feed Feed, opts Options) Model {
 	in.CharLimit = 200
 	return Model{
 		c: c, opts: opts, paused: opts.Paused, input: in,
-		dash: newDashboard(c), fails: newFailures(c), calls: newCalls(c), help: newHelp(c),
+		dash: newDashboard(c), fails: newFailures(c), calls: newCalls(c), mets: newMetrics(c), help: newHelp(c),
 	}
 }
+
+// deltaHold is how long the code table's Δ column shows a change when
+// no newer frame follows: a feed publishes only when something changed,
+// so a frame that stays this long means nothing did.
+const deltaHold = time.Second
 
 // tickMsg asks the console to look for a new frame.
 type tickMsg struct{}
@@ -132,6 +139,7 @@ func (m *Model) setSize(w, h int) {
 	m.dash.SetSize(bw, bh)
 	m.fails.SetSize(bw, bh)
 	m.calls.SetSize(bw, bh)
+	m.mets.SetSize(bw, bh)
 	m.help.SetSize(bw, bh)
 	m.input.SetWidth(max(10, w-4))
 }
@@ -142,11 +150,20 @@ func (m *Model) setSize(w, h int) {
 func (m *Model) poll() {
 	f := m.c.feed.Latest()
 	if f == nil || f == m.latest {
+		m.idle++
+		// No new frame for a while: nothing changed, so the deltas,
+		// "since the previous frame", are cleared.
+		if !m.paused && m.frame != nil && m.prev != m.frame &&
+			time.Duration(m.idle)*m.opts.Refresh >= deltaHold {
+			m.prev = m.frame
+			m.dash.SetFrame(m.frame, m.prev, m.filter)
+		}
 		return
 	}
-	m.latest = f
+	m.latest, m.idle = f, 0
 	if m.paused && m.frame != nil {
 		m.calls.SetFlow(f)
+		m.fails.SetFlow(f)
 		return
 	}
 	m.show(f)
@@ -175,6 +192,7 @@ func (m *Model) refresh() {
 	m.dash.SetFrame(m.frame, m.prev, m.filter)
 	m.fails.SetFrame(m.frame, m.filter)
 	m.calls.SetFrame(m.frame, m.filter)
+	m.mets.SetFrame(m.frame, m.filter)
 }
 
 func (m Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
@@ -220,6 +238,9 @@ func (m Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(k, keys.Calls):
 		m.screen = screenCalls
 		return m, nil
+	case key.Matches(k, keys.Metrics):
+		m.screen = screenMetrics
+		return m, nil
 	case key.Matches(k, keys.Filter):
 		m.filtering, m.before = true, m.filter.text
 		m.input.SetValue(m.filter.text)
@@ -257,6 +278,8 @@ func (m Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.fails, cmd = m.fails.Update(k)
 	case screenCalls:
 		m.calls, cmd = m.calls.Update(k)
+	case screenMetrics:
+		m.mets, cmd = m.mets.Update(k)
 	}
 	return m, cmd
 }
@@ -355,6 +378,8 @@ func (m Model) render() string {
 			body = m.fails.View()
 		case screenCalls:
 			body = m.calls.View()
+		case screenMetrics:
+			body = m.mets.View()
 		}
 	}
 	bottom := m.help.Bar()
@@ -447,11 +472,30 @@ func (m Model) statusLine() string {
 		case f.Held:
 		default:
 			p := "replay " + f.Speed
-			if f.Progress >= 0 {
-				p += " " + strconv.Itoa(int(100*f.Progress)) + "%"
+			if pr, ok := progress(f); ok {
+				p += " " + strconv.Itoa(int(100*pr)) + "%"
 			}
 			parts = append(parts, p)
 		}
 	}
 	return clip(" "+strings.Join(parts, " · "), m.width)
+}
+
+// progress is how far a replay has gone, from 0 to 1. A replay at full
+// speed goes by the bytes read; a paced one by the capture time reached
+// within the capture's span, since its bytes are read ahead of the
+// packets it has replayed. ok is false when that is not known.
+func progress(f *Frame) (p float64, ok bool) {
+	if f.Speed == "max" || f.Speed == "" {
+		return f.Progress, f.Progress >= 0
+	}
+	start, end := f.CaptureStart, f.CaptureEnd
+	if start.IsZero() && f.Stats.FirstSeen != nil {
+		start = *f.Stats.FirstSeen
+	}
+	if start.IsZero() || end.IsZero() || !end.After(start) || f.Stats.LastSeen == nil {
+		return 0, false
+	}
+	p = float64(f.Stats.LastSeen.Sub(start)) / float64(end.Sub(start))
+	return min(1, max(0, p)), true
 }

@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/sipwatch/sipwatch/explain"
 	"github.com/sipwatch/sipwatch/stats"
+	"github.com/sipwatch/sipwatch/track"
 )
 
 // Golden files live in testdata/TestGolden/; refresh them with
@@ -25,26 +28,43 @@ var sizes = []struct{ w, h int }{{80, 24}, {120, 40}}
 // screen and compares the window, without colours, with a golden file.
 func TestGolden(t *testing.T) {
 	screens := []struct {
-		name string
-		keys []string
+		name  string
+		keys  []string
+		frame func() *Frame // testFrame when nil
 	}{
-		{"dashboard", nil},
-		{"dashboard-scrolled", []string{"down", "down", "down"}},
-		{"failures", []string{"2"}},
-		{"failure-detail", []string{"2", "enter"}},
-		{"failure-detail-challenge", []string{"2", "down", "down", "enter"}},
-		{"calls", []string{"3"}},
-		{"ladder", []string{"3", "enter"}},
-		{"ladder-retransmission", []string{"3", "enter", "down", "down", "down"}},
-		{"help", []string{"?"}},
-		{"filter-typing", []string{"2", "/", "4", "8", "6"}},
-		{"filter-applied", []string{"3", "/", "f", "a", "i", "l", "e", "d", "enter"}},
-		{"paused", []string{"p"}},
+		{"dashboard", nil, nil},
+		{"dashboard-scrolled", []string{"down", "down", "down"}, nil},
+		{"failures", []string{"2"}, nil},
+		// The timeout rows come first (newest): the 503 is the third row.
+		{"failure-detail", []string{"2", "down", "down", "enter"}, nil},
+		{"failure-detail-challenge", []string{"2", "down", "down", "down", "down", "enter"}, nil},
+		{"failure-timeout", []string{"2"}, deadHopFrame},
+		{"failure-detail-timeout", []string{"2", "enter"}, deadHopFrame},
+		{"failure-detail-timeout-calls", []string{"2", "enter", "pgdown", "pgdown", "down", "down"}, deadHopFrame},
+		{"failure-options-timeout", []string{"2", "down"}, nil},
+		{"failure-call-ladder", []string{"2", "down", "down", "enter", "enter"}, nil},
+		{"ladder-explain", []string{"2", "down", "down", "enter", "enter", "down", "down", "enter"}, nil},
+		{"metrics", []string{"4"}, nil},
+		{"metrics-scrolled", []string{"4", "pgdown"}, nil},
+		{"metrics-filtered", []string{"4", "/", "2", "0", "3", "enter"}, nil},
+		{"metrics-dead-hop", []string{"4", "pgdown"}, deadHopFrame},
+		{"calls", []string{"3"}, nil},
+		{"ladder", []string{"3", "enter"}, nil},
+		{"ladder-retransmission", []string{"3", "enter", "down", "down", "down"}, nil},
+		{"help", []string{"?"}, nil},
+		{"filter-typing", []string{"2", "/", "4", "8", "6"}, nil},
+		{"filter-applied", []string{"3", "/", "f", "a", "i", "l", "e", "d", "enter"}, nil},
+		{"filter-timeout", []string{"2", "/", "t", "i", "m", "e", "o", "u", "t", "enter"}, nil},
+		{"paused", []string{"p"}, nil},
 	}
 	for _, sc := range screens {
 		for _, sz := range sizes {
 			t.Run(fmt.Sprintf("%s-%dx%d", sc.name, sz.w, sz.h), func(t *testing.T) {
-				feed := newFakeFeed(testFrame(), ladderFlow())
+				fr := testFrame()
+				if sc.frame != nil {
+					fr = sc.frame()
+				}
+				feed := newFakeFeed(fr, ladderFlow(), failedFlow())
 				m := newTestModel(t, feed, sz.w, sz.h)
 				for _, k := range keys(sc.keys...) {
 					m = send(m, k, tickMsg{}) // a tick takes the flow a Focus asked for
@@ -127,7 +147,8 @@ func checkWindow(t *testing.T, out string, w, h int) {
 // the smallest supported window to a large one and back.
 func TestResize(t *testing.T) {
 	feed := newFakeFeed(testFrame(), ladderFlow())
-	for _, path := range [][]string{nil, {"2"}, {"2", "enter"}, {"3"}, {"3", "enter"}, {"?"}} {
+	for _, path := range [][]string{nil, {"2"}, {"2", "enter"}, {"3"}, {"3", "enter"}, {"?"}, {"4"},
+		{"2", "down", "down", "enter", "enter"}, {"2", "down", "down", "enter", "enter", "down", "down", "enter"}} {
 		m := newTestModel(t, feed, 120, 40)
 		for _, k := range keys(path...) {
 			m = send(m, k, tickMsg{})
@@ -149,8 +170,8 @@ func TestNavigation(t *testing.T) {
 	for _, step := range []struct {
 		key    string
 		screen screen
-	}{{"tab", screenFailures}, {"tab", screenCalls}, {"tab", screenDashboard}, {"shift+tab", screenCalls},
-		{"1", screenDashboard}, {"3", screenCalls}, {"2", screenFailures}} {
+	}{{"tab", screenFailures}, {"tab", screenCalls}, {"tab", screenMetrics}, {"tab", screenDashboard}, {"shift+tab", screenMetrics},
+		{"1", screenDashboard}, {"3", screenCalls}, {"4", screenMetrics}, {"2", screenFailures}} {
 		m = send(m, keys(step.key)...)
 		if m.screen != step.screen {
 			t.Fatalf("after %s: screen %d, want %d", step.key, m.screen, step.screen)
@@ -244,7 +265,7 @@ func TestDeltas(t *testing.T) {
 func TestSelectionFollowsRow(t *testing.T) {
 	feed := newFakeFeed(testFrame())
 	m := newTestModel(t, feed, 120, 40)
-	m = send(m, keys("2", "down")...)
+	m = send(m, keys("2", "down", "down", "down")...)
 	sel := m.fails.selected
 	if sel.code != 486 {
 		t.Fatalf("selected %v, want the 486 row", sel)
@@ -289,7 +310,7 @@ func TestFilter(t *testing.T) {
 		t.Errorf("esc while typing: filter %q", m.filter.text)
 	}
 	m = send(m, keys("esc")...)
-	if m.filter.active() || len(m.fails.rows) != 7 {
+	if m.filter.active() || len(m.fails.rows) != 9 {
 		t.Errorf("esc: filter %q, %d rows", m.filter.text, len(m.fails.rows))
 	}
 }
@@ -333,5 +354,274 @@ func TestGoneFlow(t *testing.T) {
 	m = send(m, tickMsg{})
 	if !strings.Contains(render(m), "no longer keeps this call's messages") {
 		t.Errorf("after an empty answer:\n%s", render(m))
+	}
+}
+
+// TestDeltasClear checks the Δ column clears once no newer frame has come
+// for deltaHold: nothing changed since the previous frame.
+func TestDeltasClear(t *testing.T) {
+	feed := newFakeFeed(testFrame())
+	m := newTestModel(t, feed, 120, 40)
+	next := testFrame()
+	next.Stats.Responses["486"] += 7
+	feed.publish(next)
+	m = send(m, tickMsg{})
+	if !strings.Contains(render(m), "+7") {
+		t.Fatalf("no +7 after a change:\n%s", render(m))
+	}
+	ticks := int(deltaHold / m.opts.Refresh)
+	for range ticks - 1 {
+		m = send(m, tickMsg{})
+	}
+	if !strings.Contains(render(m), "+7") {
+		t.Errorf("the delta cleared before %v", deltaHold)
+	}
+	m = send(m, tickMsg{})
+	if strings.Contains(render(m), "+7") {
+		t.Errorf("the delta is still shown after %v without a new frame:\n%s", deltaHold, render(m))
+	}
+	// A paused display keeps what it shows.
+	feed.publish(testFrame())
+	m = send(m, tickMsg{})
+	m = send(m, keys("p")...)
+	for range 2 * ticks {
+		m = send(m, tickMsg{})
+	}
+	if !strings.Contains(render(m), "-7") {
+		t.Errorf("paused: the delta of the frame shown went away:\n%s", render(m))
+	}
+}
+
+// TestPacedProgress checks a paced replay shows how far it has gone in
+// capture time, not the bytes read ahead, and no percentage when the span
+// of the capture is unknown.
+func TestPacedProgress(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		speed      string
+		progress   float64
+		start, end time.Time
+		want, not  string
+	}{
+		{"paced with span", "x10", 1, at(0), at(1199), "replay x10 49%", "100%"},
+		{"paced, start from the stats", "x10", 1, time.Time{}, at(1199), "replay x10 49%", "100%"},
+		{"paced without span", "x10", 1, time.Time{}, time.Time{}, "replay x10 ·", "%"},
+		{"full speed by bytes", "max", 0.25, time.Time{}, time.Time{}, "replay max 25%", "49%"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := testFrame()
+			f.Done, f.Speed, f.Progress, f.CaptureStart, f.CaptureEnd = false, tc.speed, tc.progress, tc.start, tc.end
+			m := newTestModel(t, newFakeFeed(f), 120, 40)
+			lines := strings.Split(render(m), "\n")
+			status := lines[len(lines)-2] + " ·"
+			if !strings.Contains(status, tc.want) || strings.Contains(strings.SplitN(status, "SIP", 2)[1], tc.not) {
+				t.Errorf("status %q, want %q and not %q", status, tc.want, tc.not)
+			}
+		})
+	}
+}
+
+// TestFailuresFirst checks the 80x24 dashboard shows every 4xx-6xx code
+// before any 1xx/2xx one.
+func TestFailuresFirst(t *testing.T) {
+	m := newTestModel(t, newFakeFeed(testFrame()), 80, 24)
+	out := render(m)
+	for _, code := range []string{"401 ", "404 ", "407 ", "486 ", "487 ", "503 ", "603 "} {
+		if !strings.Contains(out, "\n "+code) {
+			t.Errorf("code %s is not in view at 80x24:\n%s", code, out)
+		}
+	}
+	if i, j := strings.Index(out, "\n 603 "), strings.Index(out, "\n 100 "); j >= 0 && j < i {
+		t.Errorf("1xx before 6xx:\n%s", out)
+	}
+}
+
+// TestTimeoutRows checks the dead next hop: no response at all, so no
+// failure in the statistics, yet the failures screen counts one and
+// explains it, the summary lists it and the filter finds it.
+func TestTimeoutRows(t *testing.T) {
+	f := deadHopFrame()
+	m := newTestModel(t, newFakeFeed(f), 120, 40)
+	if !strings.Contains(render(m), "2 Failures (1)") {
+		t.Errorf("the tab does not count the timeouts:\n%s", render(m))
+	}
+	m = send(m, keys("2")...)
+	out := render(m)
+	for _, want := range []string{
+		"INVITE    no final response (Timer B)             19",
+		"to 198.51.100.99 (19)",
+		"RFC 3261 §17.1.1.2",
+		"Timer B at 64×T1, 32",
+		"Not answering INVITE: 198.51.100.99 (19)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("failures screen lacks %q:\n%s", want, out)
+		}
+	}
+	var b strings.Builder
+	if err := WriteSummary(&b, f); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "     19× INVITE — no final response (Timer B) to 198.51.100.99 (19) — no answer within 32 s") {
+		t.Errorf("summary:\n%s", b.String())
+	}
+	for _, flt := range []string{"timeout", "198.51.100.99", "timer b", "invite"} {
+		m = send(m, keys("esc")...)
+		m.setFilter(flt)
+		if len(m.fails.rows) != 1 {
+			t.Errorf("filter %q: %d rows, want the timeout", flt, len(m.fails.rows))
+		}
+	}
+	m.setFilter("503")
+	if len(m.fails.rows) != 0 {
+		t.Errorf("filter 503 kept %d timeout rows", len(m.fails.rows))
+	}
+
+	// With INVITE and OPTIONS timeouts and the timed-out calls all
+	// recent, each method gets its own destinations.
+	f = testFrame()
+	for i := range 19 {
+		f.Track.Calls.Recent[1+i].State, f.Track.Calls.Recent[1+i].Callee = "timed_out", "198.51.100.99:5060"
+	}
+	rows := timeoutFailures(f.Track, *f.Stats.LastSeen)
+	if len(rows) != 2 || rows[0].Method != "INVITE" || rows[1].Method != "OPTIONS" {
+		t.Fatalf("rows %+v", rows)
+	}
+	if got := senders(rows[0].TopSenders); got != "198.51.100.99 (19)" {
+		t.Errorf("INVITE timeouts to %s", got)
+	}
+	if got := senders(rows[1].TopSenders); got != "192.0.2.77 (3)" {
+		t.Errorf("OPTIONS timeouts to %s", got)
+	}
+	if rows[0].LastSeen.After(*f.Stats.LastSeen) || rows[0].FirstSeen != at(550) {
+		t.Errorf("first %v last %v", rows[0].FirstSeen, rows[0].LastSeen)
+	}
+}
+
+// TestNewFailures checks the rows that started in the last minute of
+// capture time are marked, and only those.
+func TestNewFailures(t *testing.T) {
+	f := testFrame()
+	f.Stats.Failures = append(f.Stats.Failures, failure("INVITE", 480, 2, 560, 598, "203.0.113.9", nil))
+	m := newTestModel(t, newFakeFeed(f), 80, 24)
+	m = send(m, keys("2")...)
+	fresh := map[string]bool{}
+	for _, r := range m.fails.rows {
+		if r.fresh {
+			fresh[failureTitle(r.f)] = true
+		}
+	}
+	want := map[string]bool{"no final response (Timer B)": true, "no final response (Timer F)": true, "480 Temporarily Unavailable": true}
+	if fmt.Sprint(fresh) != fmt.Sprint(want) {
+		t.Errorf("new rows %v, want %v", fresh, want)
+	}
+	if !strings.Contains(render(m), "8 need attention, 3 new ·") {
+		t.Errorf("title does not count them:\n%s", render(m))
+	}
+}
+
+// TestFailureToLadder checks enter on a call in a failure's explanation
+// opens that call's ladder, enter on the failure response explains it,
+// and esc steps back through each.
+func TestFailureToLadder(t *testing.T) {
+	feed := newFakeFeed(testFrame(), ladderFlow(), failedFlow())
+	m := newTestModel(t, feed, 120, 40)
+	m = send(m, keys("2", "down", "down", "enter")...)
+	if !m.fails.detail || m.fails.rows[m.fails.cursor].f.Code != 503 {
+		t.Fatal("the 503 explanation is not open")
+	}
+	m = send(m, keys("enter")...)
+	m = send(m, tickMsg{})
+	if feed.focus != "call-5@192.0.2.10" || !m.fails.inLadder {
+		t.Fatalf("focus %q, ladder %v", feed.focus, m.fails.inLadder)
+	}
+	if out := render(m); !strings.Contains(out, "503 Service Unavailable") || !strings.Contains(out, "INVITE") {
+		t.Errorf("ladder:\n%s", out)
+	}
+	m = send(m, keys("enter")...) // on the INVITE: nothing to explain
+	if m.fails.ladder.Explaining() {
+		t.Error("enter on a request opened an explanation")
+	}
+	m = send(m, keys("down", "down", "enter")...)
+	if out := render(m); !m.fails.ladder.Explaining() || !strings.Contains(out, "Header values of this one") ||
+		!strings.Contains(out, "Retry-After    120") || !strings.Contains(out, "Q.850 cause 34") {
+		t.Errorf("explanation of the 503 in the ladder:\n%s", out)
+	}
+	m = send(m, keys("esc")...)
+	if m.fails.ladder.Explaining() || !m.fails.inLadder {
+		t.Error("esc did not go back to the ladder")
+	}
+	m = send(m, keys("esc")...)
+	if m.fails.inLadder || !m.fails.detail || feed.focus != "" {
+		t.Errorf("esc did not go back to the explanation: ladder %v detail %v focus %q", m.fails.inLadder, m.fails.detail, feed.focus)
+	}
+	m = send(m, keys("esc")...)
+	if m.fails.detail {
+		t.Error("esc did not close the explanation")
+	}
+	// From the calls screen too.
+	m = send(m, keys("3", "/", "5", "0", "3", "enter", "enter")...)
+	m = send(m, tickMsg{})
+	m = send(m, keys("down", "down", "enter")...)
+	if !m.calls.ladder.Explaining() {
+		t.Errorf("calls screen: no explanation:\n%s", render(m))
+	}
+	m = send(m, keys("esc")...)
+	if !m.calls.InDetail() || m.calls.ladder.Explaining() {
+		t.Error("calls screen: esc did not go back to the ladder")
+	}
+}
+
+// TestMetricsFilter checks the filter narrows what the metrics screen can
+// narrow and says what it cannot.
+func TestMetricsFilter(t *testing.T) {
+	m := newTestModel(t, newFakeFeed(testFrame()), 120, 40)
+	m = send(m, keys("4")...)
+	all := strings.Join(m.mets.lines(), "\n")
+	for _, want := range []string{"ASR      61.9%       120 / 194", "PDD (INVITE → first 18x)        140   410ms    1.3s    2.9s",
+		"INVITE        300    283      19", "52 attempts · 48 successes · 150 challenges · 2 failures · 0 timeouts · 41 active bindings",
+		"to        198.51.100.99 (19) · 192.0.2.77 (3)", "198.51.100.99", "Yealink T46U (≤12)"} {
+		if !strings.Contains(ansi.Strip(all), want) {
+			t.Errorf("metrics lack %q:\n%s", want, ansi.Strip(all))
+		}
+	}
+	m.setFilter("198.51.100.99")
+	got := ansi.Strip(strings.Join(m.mets.lines(), "\n"))
+	if !strings.Contains(got, "they are not narrowed") || !strings.Contains(got, "to        198.51.100.99 (19)\n") ||
+		strings.Contains(got, "192.0.2.77") || strings.Contains(got, "203.0.113.5 ") || !strings.Contains(got, "ASR") {
+		t.Errorf("filter 198.51.100.99:\n%s", got)
+	}
+	m.setFilter("options")
+	got = ansi.Strip(strings.Join(m.mets.lines(), "\n"))
+	if !strings.Contains(got, "OPTIONS        53") || strings.Contains(got, "INVITE        300") {
+		t.Errorf("filter options:\n%s", got)
+	}
+}
+
+// TestFlowContext checks a response picked in a ladder is explained in the
+// context of its call: a 487 after a CANCEL, a challenge answered or
+// repeated.
+func TestFlowContext(t *testing.T) {
+	msg := func(method string, code int) track.FlowMessage { return track.FlowMessage{Method: method, Code: code} }
+	flow := []track.FlowMessage{
+		msg("INVITE", 0), msg("INVITE", 407), msg("ACK", 0), msg("INVITE", 0), msg("INVITE", 407),
+		msg("CANCEL", 0), msg("INVITE", 487), msg("REGISTER", 401), msg("REGISTER", 403),
+	}
+	for _, tc := range []struct {
+		i    int
+		want flowContext
+	}{
+		{1, flowContext{challenge: explain.FirstChallenge}},
+		{4, flowContext{challenge: explain.RepeatedChallenge}},
+		{6, flowContext{cancelled: true}},
+		{8, flowContext{challenge: explain.ChallengeThenForbidden, cancelled: true}},
+	} {
+		if got := contextOf(flow, tc.i); got != tc.want {
+			t.Errorf("message %d: %+v, want %+v", tc.i, got, tc.want)
+		}
+	}
+	f := responseFailure(flow[6], nil, contextOf(flow, 6))
+	if !strings.Contains(f.Annotation.Summary, "CANCEL") {
+		t.Errorf("487 after CANCEL: %q", f.Annotation.Summary)
 	}
 }

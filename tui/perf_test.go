@@ -36,6 +36,9 @@ func bigFrame(seq uint64) (*Frame, *track.CallFlow) {
 		fl := base
 		fl.Method = "M" + strconv.Itoa(i%50)
 		fl.Code = 400 + i%300
+		if i == 0 {
+			fl.Method, fl.Code = "INVITE", 503 // the newest: a failure the recent calls got
+		}
 		fl.Count = uint64(i) + seq
 		fl.LastSeen = at(float64(5000 - i))
 		s.Failures = append(s.Failures, fl)
@@ -58,6 +61,7 @@ func bigFrame(seq uint64) (*Frame, *track.CallFlow) {
 	for i := range fl.Flow {
 		fl.Flow[i].Raw += body
 	}
+	fl.Flow[2].Code, fl.Flow[2].Label = 503, "503 Service Unavailable" // a failure response to explain
 	return f, fl
 }
 
@@ -96,10 +100,23 @@ func TestResponsiveness(t *testing.T) {
 	}{
 		{"dashboard", nil}, {"failures", []string{"2"}}, {"failure-detail", []string{"2", "enter"}},
 		{"calls", []string{"3"}}, {"ladder", []string{"3", "enter"}},
+		{"failure-ladder", []string{"2", "enter", "enter"}},
+		{"ladder-explain", []string{"3", "enter", "down", "down", "enter"}},
+		{"metrics", []string{"4"}},
 	} {
 		m := newTestModel(t, feed, 200, 60)
 		for _, k := range keys(sc.keys...) {
 			m = send(m, k, tickMsg{})
+		}
+		switch sc.name {
+		case "failure-ladder":
+			if !m.fails.inLadder {
+				t.Fatalf("%s: no ladder open", sc.name)
+			}
+		case "ladder-explain":
+			if !m.calls.ladder.Explaining() {
+				t.Fatalf("%s: no explanation open", sc.name)
+			}
 		}
 		seq := uint64(10)
 		frameP90, frameMedian := measure(20, func() {

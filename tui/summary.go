@@ -16,8 +16,9 @@ const summaryFailures = 5
 
 // WriteSummary prints a short plain-text summary of a frame for the normal
 // terminal after the console closes: what was read, responses by class,
-// and the failures that need attention, most frequent first. Captured text
-// is shown escaped; no colour is used.
+// and the failures that need attention (transaction timeouts among them),
+// most frequent first, each with the parties that sent the most of it.
+// Captured text is shown escaped; no colour is used.
 func WriteSummary(w io.Writer, f *Frame) error {
 	if f == nil || f.Stats == nil {
 		_, err := io.WriteString(w, "sipwatch: nothing was read\n")
@@ -48,6 +49,14 @@ func WriteSummary(w io.Writer, f *Frame) error {
 		problems uint64
 	}
 	var rows []row
+	var end time.Time
+	if s.LastSeen != nil {
+		end = *s.LastSeen
+	}
+	timeouts := timeoutFailures(f.Track, end)
+	for i := range timeouts {
+		rows = append(rows, row{&timeouts[i], timeouts[i].Count})
+	}
 	for i := range s.Failures {
 		fl := &s.Failures[i]
 		normal := fl.Challenges["first"] + fl.AfterCancel
@@ -62,11 +71,7 @@ func WriteSummary(w io.Writer, f *Frame) error {
 		b.WriteString("top failures:\n")
 	}
 	for _, r := range rows[:min(len(rows), summaryFailures)] {
-		what := visible(r.f.Annotation.Summary)
-		if what == "" {
-			what = codeLabel(r.f.Code) + " to " + visible(r.f.Method)
-		}
-		fmt.Fprintf(&b, "  %5s× %s\n", count(r.problems), what)
+		fmt.Fprintf(&b, "  %5s× %s\n", count(r.problems), failureLine(r.f))
 	}
 	if len(rows) > summaryFailures {
 		fmt.Fprintf(&b, "  … and %d more\n", len(rows)-summaryFailures)

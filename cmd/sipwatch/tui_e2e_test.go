@@ -168,7 +168,7 @@ func TestTUIEndToEnd(t *testing.T) {
 		"sipwatch: demo-failures.pcap: 232 packets, 232 SIP messages",
 		"responses: 1xx 56 (44.8%) 2xx 40 (32.0%) 3xx 3 (2.4%) 4xx 21 (16.8%) 5xx 2 (1.6%) 6xx 3 (2.4%)",
 		"top failures:",
-		"4× 486 Busy Here from 203.0.113.5 to INVITE",
+		"4× 486 Busy Here to INVITE from 198.51.100.10 (2), 203.0.113.5 (2) — callee busy",
 	} {
 		if !strings.Contains(scr, want) {
 			t.Errorf("summary lacks %q:\n%s", want, scr)
