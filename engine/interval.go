@@ -36,9 +36,10 @@ const IntervalHistory = 360
 // snapshot of the counters and the tracker.
 const MinInterval = time.Second
 
-// maxEmptyRows caps the rows of zeros written for one quiet gap: a day of
-// 1 s intervals.
-const maxEmptyRows = 86400
+// maxEmptyRows caps the rows of zeros written for one quiet gap (an hour
+// of 1 s intervals): each costs a snapshot, and days of zeros at 1 s
+// tell nothing that one spanning row does not.
+const maxEmptyRows = 3600
 
 // liveGrace is how long after a boundary a quiet live line waits before it
 // closes the interval by the wall clock: the kernel hands packets over in
