@@ -64,6 +64,14 @@ type Options struct {
 	// Progress, when set, is called every few thousand packets and on
 	// every published frame, from Run's goroutine.
 	Progress func(messages uint64)
+	// Interval, when positive (at least MinInterval), cuts the run into
+	// intervals of this length aligned to its multiples (interval.go); the
+	// frames carry the latest IntervalHistory rows.
+	Interval time.Duration
+	// OnInterval, when set, is called from Run's goroutine with each
+	// interval's row as it closes. The row is never changed afterwards.
+	// An error stops the run, which returns it.
+	OnInterval func(*report.IntervalRow) error
 }
 
 // Run is one pass of an engine over an input. It implements the console's
@@ -94,13 +102,15 @@ type Run struct {
 	warn string
 	down     []error // live interfaces that went down
 	fileErrs []error // *capture.FileError of files that ended early
+
+	iv intervals
 }
 
 // NewRun prepares a run of e over in. Nothing is read before Run.
 func NewRun(e *Engine, in Input, opt Options) *Run {
 	return &Run{
 		wake: make(chan struct{}, 1), start: make(chan struct{}),
-		e: e, in: in, opt: opt, held: opt.Held,
+		e: e, in: in, opt: opt, held: opt.Held, iv: newIntervals(opt.Interval),
 	}
 }
 
@@ -160,6 +170,9 @@ func (r *Run) Run(ctx context.Context) error {
 	}
 	err := r.read(ctx)
 	r.e.Finish()
+	if ierr := r.closeLastInterval(); ierr != nil && err == nil {
+		err = ierr
+	}
 	live := r.in.Interfaces != nil
 	if err == nil && len(r.fileErrs) > 0 {
 		err = errors.Join(r.fileErrs...)
@@ -232,8 +245,12 @@ func (r *Run) read(ctx context.Context) error {
 		case err == nil:
 		case isIdle(err):
 			if live {
-				r.e.Advance(time.Now())
+				now := time.Now()
+				r.e.Advance(now)
 				r.dirty = true
+				if err := r.liveIntervals(now); err != nil {
+					return err
+				}
 			}
 			r.maybePublish()
 			if r.opt.Progress != nil {
@@ -268,6 +285,11 @@ func (r *Run) read(ctx context.Context) error {
 		}
 		if r.opt.Speed > 0 && !live && !r.fast.Load() {
 			if err := r.pace(ctx, pkt.Time); err != nil {
+				return err
+			}
+		}
+		if !pkt.Time.Before(r.iv.end) {
+			if err := r.intervalsTo(pkt.Time); err != nil {
 				return err
 			}
 		}
@@ -382,6 +404,7 @@ func (r *Run) publish() {
 		Progress: r.progress(), Speed: "max", Held: r.held,
 		Done: r.done, Err: r.err, Warning: r.warn,
 		Live: r.in.Interfaces != nil, KernelDrops: rep.Capture.KernelDropped,
+		Intervals: r.recentIntervals(),
 	}
 	if fr.Live {
 		fr.Speed = "live"

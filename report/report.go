@@ -90,6 +90,11 @@ type Frame struct {
 	// cut short).
 	Err     error
 	Warning string
+
+	// Intervals is the latest interval rows, oldest first, when the run
+	// cuts its input into intervals (nil otherwise). The rows are shared
+	// between frames and never changed.
+	Intervals []IntervalRow
 }
 
 // Report returns the summary of the frame, as `sipwatch stats` would write

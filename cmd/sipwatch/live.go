@@ -335,8 +335,8 @@ func (lc *liveCapture) input() engine.Input {
 // an interface went down during it, or when -w could not write; the
 // statistics of what was captured are printed first in the last two cases.
 // Kernel drops are a warning only: the counts are still worth reading.
-func runLiveStats(ctx context.Context, ls *liveSettings, xf *exportFlags, cfg engine.Config, format string, showProgress bool, stdout, stderr io.Writer) error {
-	opt := engine.Options{Limit: ls.count}
+func runLiveStats(ctx context.Context, ls *liveSettings, xf *exportFlags, cfg engine.Config, opt engine.Options, so *statsOutput, showProgress bool, stderr io.Writer) error {
+	opt.Limit = ls.count
 	ex, err := xf.listen(&opt)
 	if err != nil {
 		return err
@@ -369,7 +369,7 @@ func runLiveStats(ctx context.Context, ls *liveSettings, xf *exportFlags, cfg en
 		}
 	}
 	rep := run.Report()
-	if err := report.Write(stdout, format, &rep); err != nil {
+	if err := so.finish(&rep); err != nil {
 		return err
 	}
 	return liveOutcome(stderr, lc, &rep, readErr, writeErr)

@@ -14,7 +14,7 @@ import (
 	"github.com/sipwatch/sipwatch/report"
 )
 
-const statsUsage = `usage: sipwatch stats [--format table|json|csv] [--ports LIST] [--counts-only] FILE...
+const statsUsage = `usage: sipwatch stats [--format table|json|csv] [--interval D [--summary FILE]] [-o FILE] [--ports LIST] [--counts-only] FILE...
        sipwatch stats -i IFACE [-i IFACE]... [--duration TIME] [--count N] [--ports LIST | --any-port | --bpf-program FILE]
                       [-w FILE [--rotate SIZE|AGE] [--max-files N]] [--user USER] [--ring-size SIZE] [--format ...]
 
@@ -23,6 +23,17 @@ Several files are merged in timestamp order. Flags may come before or after the 
 
 With -i it captures live instead (root or CAP_NET_RAW), until Ctrl-C, --duration or --count,
 then prints the same statistics, and warns when the kernel dropped packets.
+
+With --interval D it writes one row per interval of D instead (aligned to multiples of D, UTC;
+capture time for files, the clock live, a row every D even on a quiet line), as soon as each
+interval ends: --format csv a fixed header (start, end, packets, sip_messages, requests,
+responses, 1xx…6xx, common codes and other_1xx…other_6xx, methods and other_method,
+retransmitted_requests/responses, timeouts, calls, SER/SEER/ASR/NER numerator, denominator
+and percent, pdd_count, pdd_p50_le_ms, pdd_p90_le_ms), --format json JSON Lines (one object
+per interval), --format table one line per interval and then the summary. Every count is the
+interval's own, so each column adds up to the summary's count; PDD percentiles are the upper
+bound of the 16 export buckets that holds them. Example, for hours on a live line:
+  sipwatch stats -i any --interval 10s --format csv | tee incident.csv
 
 `
 
@@ -39,6 +50,8 @@ func runStats(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	lf.register(c.fs)
 	var xf exportFlags
 	xf.register(c.fs)
+	var ivf intervalFlags
+	ivf.register(c.fs)
 	files, err := c.parse(args, stdout)
 	if err != nil {
 		return err
@@ -47,6 +60,9 @@ func runStats(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return c.errorf("%v", err)
 	}
+	if err := ivf.check(c); err != nil {
+		return err
+	}
 	cfg := engine.Config{CountsOnly: *countsOnly}
 	showProgress := !*noProgress && isTerminal(stderr)
 	out, err := openOutput(*output, stdout)
@@ -54,7 +70,12 @@ func runStats(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	defer out.Close()
-	stdout = out
+	var opt engine.Options
+	so, err := ivf.open(out, stdout, f, &opt)
+	if err != nil {
+		return err
+	}
+	defer so.close()
 
 	if len(lf.interfaces) > 0 {
 		if len(files) > 0 {
@@ -64,7 +85,10 @@ func runStats(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if err != nil {
 			return err
 		}
-		return runLiveStats(ctx, ls, &xf, cfg, f, showProgress, stdout, stderr)
+		if err := runLiveStats(ctx, ls, &xf, cfg, opt, so, showProgress, stderr); err != nil {
+			return err
+		}
+		return out.Close()
 	}
 	if given := lf.given(c); len(given) > 0 {
 		return c.errorf("%s: only for a live capture (-i IFACE)", strings.Join(given, ", "))
@@ -85,7 +109,7 @@ func runStats(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if showProgress {
 		prog = newProgress(stderr, in.Source)
 	}
-	opt := engine.Options{Progress: prog.tick}
+	opt.Progress = prog.tick
 	ex, err := xf.listen(&opt)
 	if err != nil {
 		return err
@@ -102,11 +126,11 @@ func runStats(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fail = err // report what was read, then exit 1
 	case errors.Is(err, capture.ErrTruncatedFile), errors.Is(err, engine.ErrInterrupted):
 		warn = err // report what was read, then warn
-	default:
+	default: // an unreadable input, or an interval row that could not be written
 		return &inputError{err}
 	}
 	rep := run.Report()
-	if err := report.Write(stdout, f, &rep); err != nil {
+	if err := so.finish(&rep); err != nil {
 		return err
 	}
 	if err := out.Close(); err != nil {
