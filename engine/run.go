@@ -97,9 +97,9 @@ type Run struct {
 	anchorWall time.Time // pacing: the wall time at which anchorCap was replayed
 	anchorCap  time.Time
 
-	done bool
-	err  error
-	warn string
+	done     bool
+	err      error
+	warn     string
 	down     []error // live interfaces that went down
 	fileErrs []error // *capture.FileError of files that ended early
 
