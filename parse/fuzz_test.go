@@ -75,8 +75,14 @@ func checkParse(t *testing.T, in []byte) {
 				t.Fatalf("bad error %#v", pe)
 			}
 			_ = err.Error()
-			if m.Len != len(in) {
-				t.Fatalf("Len = %d after error, want %d", m.Len, len(in))
+			if pe.Fatal && m.Len != len(in) {
+				t.Fatalf("Len = %d after a fatal error, want %d", m.Len, len(in))
+			}
+			if !pe.Fatal && !m.StartLineOK() {
+				t.Fatalf("non-fatal %v without a valid start line", pe)
+			}
+			if pe.Kind.Name() == "unknown" || pe.Kind.Name() == "none" {
+				t.Fatalf("kind %d has no name", pe.Kind)
 			}
 		} else if !m.StartLineOK() {
 			t.Fatal("no error but StartLineOK() = false")

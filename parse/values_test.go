@@ -55,7 +55,7 @@ func TestNextValue(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("NextValue (-want +got):\n%s", diff)
 	}
-	if first, n := firstAndCount(in); string(first) != `<sip:a,b@h>;q=1` || n != 4 {
+	if first, n, _ := firstAndCount(in); string(first) != `<sip:a,b@h>;q=1` || n != 4 {
 		t.Errorf("firstAndCount = %q, %d", first, n)
 	}
 }
