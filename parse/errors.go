@@ -14,12 +14,11 @@ type ErrorKind uint8
 // The ways a message can fail to parse, or break the grammar of RFC 3261
 // §25 while still being readable. The zero ErrorKind means no error.
 //
-// Parse stops at the first error that leaves the rest of the message
-// unreadable (a bad start line, a line without a colon, a limit, the end of
-// the input). The other kinds are defects found in a message that was read
-// to its end: Parse records the first one and returns it once the message is
-// complete, so the Message is fully filled and its Len frames it.
-// Message.StartLineOK tells whether the message is counted either way.
+// Parse stops at an error that leaves the rest of the message unreadable (a
+// bad start line, a line without a colon, a limit, the end of the input).
+// The other kinds are grammar defects that do not stop it. Either way Parse
+// returns the first problem of the message, and Error.Fatal says whether it
+// stopped; Message.StartLineOK tells whether the message is counted.
 const (
 	// ErrNoMessage: the input is empty or holds only CR and LF bytes, such
 	// as the CRLF keep-alives of RFC 5626 §3.5.1. It is not a malformed
@@ -231,9 +230,9 @@ type Error struct {
 	// Header names the header concerned, when there is one: the header
 	// that is missing, repeated or malformed ("Call-ID", "CSeq", ...).
 	Header string
-	// Fatal reports that parsing stopped here, so the rest of the input
-	// is not framed (Message.Len is the whole input). A defect found in a
-	// message that was read to its end is not fatal.
+	// Fatal reports that parsing stopped before the end of the message
+	// (at this problem or a later one), so the rest of the input is not
+	// framed: Message.Len is the whole input.
 	Fatal bool
 	// Want and Have are set for ErrTruncatedBody: the body length the
 	// Content-Length announces and the number of body bytes present.

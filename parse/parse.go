@@ -21,12 +21,12 @@ import "bytes"
 // with SP or HTAB, RFC 3261 §7.3.1) extend the previous header's value.
 //
 // Parse returns an *Error whose Kind is one of the ErrorKind constants, or
-// nil for a clean message. When the message cannot be read to its end (a bad
-// start line, a limit, the end of the input) Parse stops there, Error.Fatal
-// is set and m.Len is len(data). Otherwise it reads the whole message and
-// returns the first grammar defect it found (a bad CSeq, an unterminated
-// quote, a missing Via, ...), with m fully filled and m.Len framing the
-// message. StartLineOK reports whether the message is worth counting either
+// nil for a clean message. The error is the first problem in the message:
+// a grammar defect (a bad CSeq, an unterminated quote, ...) does not stop
+// the parse, a problem that leaves the rest unreadable (a bad start line, a
+// limit, the end of the input) does. When Parse stopped before the end of
+// the message, Error.Fatal is set and m.Len is len(data); otherwise m is
+// fully filled and m.Len frames the message. StartLineOK reports whether the message is worth counting either
 // way. The returned error points into m, so Parse never allocates; it is
 // valid until the next Parse into m.
 func Parse(data []byte, m *Message) error { return m.parse(data, defaultLimits) }
@@ -183,9 +183,6 @@ func (m *Message) parse(data []byte, lim *Limits) error {
 		}
 		pos = next
 	}
-	if m.seen != seenVia|seenFrom|seenTo|seenCallID|seenCSeq {
-		m.defect(ErrMissingHeader, pos, missingHeader(m.seen))
-	}
 
 	// Body (RFC 3261 §7.4, §18.3).
 	avail := len(data) - pos
@@ -194,28 +191,33 @@ func (m *Message) parse(data []byte, lim *Limits) error {
 			m.Body = data[pos:]
 		}
 		m.Len = len(data)
-		return m.result()
+		return m.complete(pos)
 	}
 	if m.ContentLength > avail {
 		if avail > 0 {
 			m.Body = data[pos:]
 		}
-		m.err = Error{Offset: pos, Kind: ErrTruncatedBody, Want: m.ContentLength, Have: avail, Fatal: true}
-		m.Len = len(data)
-		return &m.err
+		err := m.fail(data, ErrTruncatedBody, pos)
+		if m.err.Kind == ErrTruncatedBody {
+			m.err.Want, m.err.Have = m.ContentLength, avail
+		}
+		return err
 	}
 	if m.ContentLength > 0 {
 		m.Body = data[pos : pos+m.ContentLength]
 	}
 	m.Len = pos + m.ContentLength
-	return m.result()
+	return m.complete(pos)
 }
 
 // fail records an error of kind at offset off that stops parsing, and
-// returns it. It replaces a defect found before: the error that stops the
-// parse is the one that matters for framing.
+// returns it. A defect found earlier in the message is the one reported, now
+// marked fatal: Parse reports the first problem of the message.
 func (m *Message) fail(data []byte, kind ErrorKind, off int) error {
-	m.err = Error{Offset: off, Kind: kind, Fatal: true}
+	if m.err.Kind == 0 {
+		m.err = Error{Offset: off, Kind: kind}
+	}
+	m.err.Fatal = true
 	m.Len = len(data)
 	return &m.err
 }
@@ -228,8 +230,13 @@ func (m *Message) defect(kind ErrorKind, off int, header string) {
 	}
 }
 
-// result returns the recorded defect, or nil.
-func (m *Message) result() error {
+// complete checks what a message read to its end must have, the headers
+// of RFC 3261 §8.1.1 (found missing at end, the end of the header
+// section), and returns the first defect, or nil.
+func (m *Message) complete(end int) error {
+	if m.seen != seenVia|seenFrom|seenTo|seenCallID|seenCSeq {
+		m.defect(ErrMissingHeader, end, missingHeader(m.seen))
+	}
 	if m.err.Kind != 0 {
 		return &m.err
 	}
