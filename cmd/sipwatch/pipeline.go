@@ -62,38 +62,24 @@ func (p *pipeline) finish() {
 // failures are kept, at full speed.
 func (p *pipeline) countsOnly() { p.tracker = nil }
 
-// payload parses every SIP message in one payload and counts it. A UDP
-// datagram may hold several messages framed by Content-Length; a TCP or
-// WebSocket payload holds exactly one.
+// payload parses the SIP message in one payload and counts it. A UDP
+// datagram carries one message: octets after its Content-Length body are
+// discarded (RFC 3261 §18.3, RFC 4475 §3.1.1.8) and counted in capture
+// health. A TCP or WebSocket payload holds exactly one message, framed by
+// the stream reassembly.
 func (p *pipeline) payload(pl *packet.Payload) {
-	data := pl.Data
-	for len(data) > 0 {
-		err := parse.Parse(data, &p.msg)
-		if !p.msg.StartLineOK() {
-			p.counter.AddUnparsable()
-			return
-		}
-		p.counter.Add(pl, &p.msg, err)
-		if p.tracker != nil {
-			p.tracker.Add(pl, &p.msg)
-		}
-		if p.msg.Len <= 0 || p.msg.Len >= len(data) {
-			return
-		}
-		data = skipCRLF(data[p.msg.Len:])
-		if !parse.IsStartLine(data) {
-			// Bytes after the declared body that do not start another
-			// message are ignored, as RFC 3261 §18.3 tells a receiver to.
-			return
-		}
+	res, err := parse.Datagram(pl.Data, &p.msg)
+	// Add counts a payload without a valid start line as a parse error.
+	p.counter.Add(pl, &p.msg, err)
+	if !p.msg.StartLineOK() {
+		return
 	}
-}
-
-func skipCRLF(b []byte) []byte {
-	for len(b) > 0 && (b[0] == '\r' || b[0] == '\n') {
-		b = b[1:]
+	if pl.Transport == packet.TransportUDP {
+		p.counter.AddTrailing(res)
 	}
-	return b
+	if p.tracker != nil {
+		p.tracker.Add(pl, &p.msg)
+	}
 }
 
 // replay feeds every packet of src through the pipeline until the end of
