@@ -91,7 +91,7 @@ func captures() []capture {
 			},
 		},
 		{
-			name:  "udp-multi-per-datagram.pcap",
+			name: "udp-multi-per-datagram.pcap",
 			about: "Several SIP messages in one UDP datagram (100+180+200 together, ACK+BYE together), framed by Content-Length: " +
 				"a datagram carries one message (RFC 3261 §18.3), so only the first of each counts and the rest are trailing octets.",
 			opts:  ethernet,
