@@ -202,6 +202,11 @@ func FuzzFrameLength(f *testing.F) {
 		}
 		// The frame does not depend on what follows it, and every
 		// shorter prefix is incomplete.
+		// A frame that ends in a lone CR (the empty line written as CR
+		// alone) is incomplete on its own: on a stream an LF may follow.
+		if in[n-1] == '\r' {
+			return
+		}
 		if n2, err := FrameLength(in[:n]); n2 != n || err != nil {
 			t.Fatalf("FrameLength(frame) = %d, %v; want %d", n2, err, n)
 		}
