@@ -76,36 +76,22 @@ func (e *Engine) Advance(now time.Time) {
 
 // Payload parses the SIP message in one payload and counts and tracks it.
 // The decoder calls it for every SIP payload it cuts out of a frame;
-// sources that receive SIP already cut out (HEP) call it directly.
+// sources that receive SIP already cut out (HEP) call it directly. A UDP
+// datagram holds one message: octets after its body are discarded, as RFC
+// 3261 §18.3 tells a receiver to, and counted in the capture health.
 func (e *Engine) Payload(pl *packet.Payload) {
-	data := pl.Data
-	for len(data) > 0 {
-		err := parse.Parse(data, &e.msg)
-		if !e.msg.StartLineOK() {
-			e.counter.AddUnparsable()
-			return
-		}
-		e.counter.Add(pl, &e.msg, err)
-		if e.tracker != nil {
-			e.tracker.Add(pl, &e.msg)
-		}
-		if e.msg.Len <= 0 || e.msg.Len >= len(data) {
-			return
-		}
-		data = skipCRLF(data[e.msg.Len:])
-		if !parse.IsStartLine(data) {
-			// Bytes after the declared body that do not start another
-			// message are ignored, as RFC 3261 §18.3 tells a receiver to.
-			return
-		}
+	res, err := parse.Datagram(pl.Data, &e.msg)
+	// Add counts a payload without a valid start line as a parse error.
+	e.counter.Add(pl, &e.msg, err)
+	if !e.msg.StartLineOK() {
+		return
 	}
-}
-
-func skipCRLF(b []byte) []byte {
-	for len(b) > 0 && (b[0] == '\r' || b[0] == '\n') {
-		b = b[1:]
+	if pl.Transport == packet.TransportUDP {
+		e.counter.AddTrailing(res)
 	}
-	return b
+	if e.tracker != nil {
+		e.tracker.Add(pl, &e.msg)
+	}
 }
 
 // Finish flushes what the decoder still holds (fragments, TCP streams) and

@@ -27,24 +27,30 @@
 // and the headers that explain failures (Retry-After, Warning, Reason,
 // Min-Expires, Min-SE, Session-Expires, Allow, Supported, Unsupported,
 // Require, ...). Header names are case-insensitive and compact forms are
-// understood. Lines may end in CR LF or LF alone. A folded header (RFC 3261
-// §7.3.1) keeps its raw value across the fold; the value helpers (Param,
-// NextValue, ParseVia, ParseRetryAfter, ParseReason, ParseWarning, ...)
-// treat the line breaks of a fold as white space, and AppendUnfolded joins
-// the lines.
+// understood. Lines may end in CR LF, LF alone or CR alone, as tshark reads
+// them. A folded header (RFC 3261 §7.3.1) keeps its raw value across the
+// fold; the value helpers (Param, NextValue, ParseVia, ParseRetryAfter,
+// ParseReason, ParseWarning, ...) treat the line breaks of a fold as white
+// space, and AppendUnfolded joins the lines.
 //
 // Without a Content-Length the body is the rest of the input (datagram
-// semantics, RFC 3261 §18.3); with one, Message.Len says where the next
-// message of the datagram starts.
+// semantics, RFC 3261 §18.3); with one, Message.Len says where the message
+// ends. A UDP datagram carries one message: Datagram parses it and reports
+// the octets after it, which a receiver discards (RFC 3261 §18.3, RFC 4475
+// §3.1.1.8) even when they look like another message.
 //
 // # Errors and bounds
 //
-// The scanner is bounded: header count, line length and body length are
-// capped (see MaxHeaders, MaxLineLength, MaxBodyLength) and it never panics
-// on malformed input. Errors are *Error values that say what is wrong
-// (an ErrorKind, usable with errors.Is) and at which byte offset. Parse
-// stops at the first error but keeps what it parsed; Message.StartLineOK
-// tells whether the message should still be counted, as tshark would.
+// The scanner is bounded by Limits (header count, line length, body length;
+// the zero Limits is the default, see MaxHeaders, MaxLineLength,
+// MaxBodyLength) and never panics on malformed input. Errors are *Error
+// values that say what is wrong (an ErrorKind, usable with errors.Is, with a
+// stable Name for exports) and at which byte offset. A grammar defect (a bad
+// CSeq, an unterminated quote, a missing Via, ...; RFC 4475 §3.1.2) does not
+// stop the parse; a bad start line, a broken limit or the end of the input
+// does (Error.Fatal). Parse returns the first problem of the message and
+// keeps what it parsed; Message.StartLineOK tells whether the message should
+// still be counted, as tshark would.
 //
 // The framing helpers (IsStartLine, FrameLength) serve the capture layer:
 // they tell whether a UDP payload or the head of a TCP stream holds SIP, and

@@ -32,7 +32,15 @@ func TestIsStartLine(t *testing.T) {
 		{" sip:tori@localhost SIP/2.0\r\n", false},
 		{"\xe5\xe4 sip:tori@localhost SIP/2.0\r\n", false},
 		{"GET / HTTP/1.1\r\n", false},
-		{"INVITE sip:a@b SIP/2.0 \r\n", false},
+		{"INVITE sip:a@b SIP/2.0 \r\n", true}, // Parse says ErrWhitespace
+		{"INVITE  sip:a@b  SIP/2.0\r\n", true},
+		{"OPTIONS sip:a@b SIP/7.0\r\n", true}, // Parse says ErrBadVersion
+		{"SIP/2.0 4294967301 big\r\n", true},  // Parse says ErrBadStatus
+		{"SIP/7.0 200 OK\r\n", true},
+		{"INVITE sip:a@b SIP/2.0\rVia: x\r", true}, // CR alone ends the line
+		{"INVITE sip:a@b SIP/2.0x\r\n", false},
+		{"INVITE sip:a@b SIP/2.\r\n", false},
+		{"INVITE sip:a@b SIP/.0\r\n", false},
 		{"INVITE SIP/2.0\r\n", false},
 		{"INVITE sip:" + strings.Repeat("x", MaxLineLength) + " SIP/2.0\r\n", false},
 	}
@@ -81,7 +89,10 @@ func TestFrameLength(t *testing.T) {
 		{"not SIP, unterminated", "\x16\x03\x01\x02\x00", 0, ErrNotSIP},
 		{"mid-stream Via line", "SIP/2.0/TCP 10.0.0.1;branch=z9hG4bK\r\n", 0, ErrNotSIP},
 		{"bad Content-Length", head + "Content-Length: x\r\n\r\n", 0, ErrBadContentLength},
-		{"Content-Length too big", head + "l: 99999999\r\n\r\n", 0, ErrBadContentLength},
+		{"Content-Length too big", head + "l: 99999999\r\n\r\n", 0, ErrContentLengthOverLimit},
+		{"Content-Length negative", head + "l: -1\r\n\r\n", 0, ErrBadContentLength},
+		{"CR-only line ends", "OPTIONS sip:a@b SIP/2.0\rl: 2\r\rab", 32, nil},
+		{"CR at the end may be half of CR LF", "OPTIONS sip:a@b SIP/2.0\rl: 2\r\r", 0, ErrIncomplete},
 		{"Content-Length conflict", head + "l: 1\r\nContent-Length: 2\r\n\r\nab", 0, ErrBadContentLength},
 		{"long start line", "INVITE sip:" + strings.Repeat("x", MaxLineLength), 0, ErrLineTooLong},
 		{"long header line", head + "X: " + strings.Repeat("x", MaxLineLength) + "\r\n\r\n", 0, ErrLineTooLong},

@@ -59,12 +59,14 @@ type Message struct {
 
 	// Len is how many bytes of the input this message occupies: any CRLFs
 	// skipped before the start line, the start line, the headers and the
-	// body. The next message of a datagram starts at input[Len:]. After an
-	// error Len is the length of the whole input, since the rest of it
-	// cannot be framed.
+	// body. What follows, input[Len:], is the next message of a stream or
+	// the trailing octets of a datagram. After a fatal error (Error.Fatal)
+	// Len is the length of the whole input, since the rest of it cannot be
+	// framed.
 	Len int
 
-	err Error // what Parse returns a pointer to, so that errors cost no allocation
+	err  Error // what Parse returns a pointer to, so that errors cost no allocation
+	seen uint8 // seenVia, seenFrom, ...: which mandatory headers were present
 }
 
 // StartLineOK reports whether the last Parse into m read a valid start line,

@@ -2,38 +2,57 @@ package parse
 
 import "bytes"
 
-// Parse parses the first SIP message in data into m. It first resets all of
-// *m, so a Message can be reused for every packet without stale fields.
+// Parse parses the first SIP message in data into m, within the default
+// Limits. It first resets all of *m, so a Message can be reused for every
+// packet without stale fields.
 //
 // It skips CR and LF bytes before the start line (keep-alives, RFC 3261
 // §7.5), reads the start line, then the headers up to the empty line, then
 // the body: Content-Length bytes when the header is present, otherwise the
 // rest of data (datagram semantics, RFC 3261 §18.3). m.Len tells where the
-// next message of a datagram starts:
-//
-//	for len(b) > 0 {
-//		err := parse.Parse(b, &m)
-//		if errors.Is(err, parse.ErrNoMessage) {
-//			break // only CRLF keep-alives were left
-//		}
-//		if m.StartLineOK() {
-//			count(&m) // even when err != nil
-//		}
-//		b = b[m.Len:]
-//	}
+// message ends; on UDP what follows is discarded (see Datagram), on a
+// stream it is the next message.
 //
 // Header names are matched without regard to case, compact forms are
-// recognised (RFC 3261 §7.3.3), white space may surround the colon, lines
-// may end in LF alone, and folded continuation lines (a line starting with
-// SP or HTAB, RFC 3261 §7.3.1) extend the previous header's value.
+// recognised (RFC 3261 §7.3.3), white space may surround the colon, and
+// lines may end in CR LF, LF alone or CR alone, as tshark reads them; a CR
+// that is not followed by LF ends the line by itself, so "\r\r\n" is a line
+// end followed by the empty line. Folded continuation lines (a line starting
+// with SP or HTAB, RFC 3261 §7.3.1) extend the previous header's value.
 //
-// Parse stops at the first error and returns an *Error whose Kind is one of
-// the ErrorKind constants. Whatever was parsed before the error stays in m;
-// StartLineOK reports whether the message is still worth counting. The
-// returned error points into m, so Parse never allocates; it is valid until
-// the next Parse into m.
-func Parse(data []byte, m *Message) error {
+// Parse returns an *Error whose Kind is one of the ErrorKind constants, or
+// nil for a clean message. The error is the first problem in the message:
+// a grammar defect (a bad CSeq, an unterminated quote, ...) does not stop
+// the parse, a problem that leaves the rest unreadable (a bad start line, a
+// limit, the end of the input) does. When Parse stopped before the end of
+// the message, Error.Fatal is set and m.Len is len(data); otherwise m is
+// fully filled and m.Len frames the message. StartLineOK reports whether the message is worth counting either
+// way. The returned error points into m, so Parse never allocates; it is
+// valid until the next Parse into m.
+func Parse(data []byte, m *Message) error { return m.parse(data, defaultLimits) }
+
+// Parse is the package-level Parse within the limits l.
+func (l Limits) Parse(data []byte, m *Message) error {
+	l = l.resolved()
+	return m.parse(data, &l)
+}
+
+// defaultLimits are the resolved default limits.
+var defaultLimits = func() *Limits { l := DefaultLimits(); return &l }()
+
+// Bits of Message.seen: the headers every message must carry, and the
+// single-value headers that may appear only once.
+const (
+	seenVia uint8 = 1 << iota
+	seenFrom
+	seenTo
+	seenCallID
+	seenCSeq
+)
+
+func (m *Message) parse(data []byte, lim *Limits) error {
 	*m = Message{MaxForwards: -1, ContentLength: -1, Expires: -1}
+	maxLine := lim.MaxLineLength
 
 	pos := 0
 	for pos < len(data) && (data[pos] == '\r' || data[pos] == '\n') {
@@ -44,29 +63,29 @@ func Parse(data []byte, m *Message) error {
 	}
 
 	// Start line (RFC 3261 §7.1, §7.2).
-	end, next, st := nextLine(data, pos)
+	end, next, st := nextLine(data, pos, maxLine, false)
 	if st == lineTooLong {
 		return m.fail(data, ErrLineTooLong, pos)
 	}
 	line := data[pos:end]
-	isReq, sp1, sp2, code, kind := splitStartLine(line)
-	switch kind {
-	case ErrNotSIP:
-		return m.fail(data, kind, pos)
-	case ErrBadStatus:
-		return m.fail(data, kind, pos+8)
+	sl := splitStartLine(line)
+	if sl.kind != 0 {
+		return m.fail(data, sl.kind, pos+sl.off)
 	}
-	if isReq {
+	if sl.isRequest {
 		m.IsRequest = true
-		m.MethodName = line[:sp1]
+		m.MethodName = line[:sl.sp1]
 		m.Method = LookupMethod(m.MethodName)
-		m.RequestURI = line[sp1+1 : sp2]
-		m.Version = line[sp2+1:]
+		m.RequestURI = line[sl.sp1+1 : sl.sp2]
+		m.Version = line[sl.sp2+1 : sl.vend]
+		if k := checkRequestURI(m.RequestURI); k != 0 {
+			m.defect(k, pos+sl.sp1+1, "")
+		}
 	} else {
-		m.StatusCode = code
-		m.Version = line[:7]
-		if len(line) > 12 {
-			m.Reason = line[12:]
+		m.StatusCode = sl.code
+		m.Version = line[:sl.sp1]
+		if len(line) > sl.sp1+5 {
+			m.Reason = line[sl.sp1+5:]
 		}
 	}
 	if st == lineUnterminated {
@@ -80,21 +99,24 @@ func Parse(data []byte, m *Message) error {
 		if pos >= len(data) {
 			return m.fail(data, ErrUnterminated, pos)
 		}
-		// The common case, a short line ending in LF, is found inline;
-		// nextLine handles the rest.
-		if i := bytes.IndexByte(data[pos:], '\n'); i >= 0 && i <= MaxLineLength {
+		// The common case, a short line ending in CR LF or LF with no
+		// other CR in it, is found inline; nextLine handles the rest.
+		fast := false
+		if i := bytes.IndexByte(data[pos:], '\n'); i >= 0 && i <= maxLine+1 {
 			end, next = pos+i, pos+i+1
 			if i > 0 && data[end-1] == '\r' {
 				end--
 			}
-		} else {
-			end, next, st = nextLine(data, pos)
+			fast = end-pos <= maxLine && bytes.IndexByte(data[pos:end], '\r') < 0
+		}
+		if !fast {
+			end, next, st = nextLine(data, pos, maxLine, false)
 			switch st {
 			case lineTooLong:
 				return m.fail(data, ErrLineTooLong, pos)
 			case lineUnterminated:
-				// A last line without its LF may have been cut
-				// anywhere: leave it out.
+				// A last line without its line end may have been
+				// cut anywhere: leave it out.
 				return m.fail(data, ErrUnterminated, pos)
 			}
 		}
@@ -102,7 +124,7 @@ func Parse(data []byte, m *Message) error {
 			pos = next // the empty line
 			break
 		}
-		if lines++; lines > MaxHeaders {
+		if lines++; lines > lim.MaxHeaders {
 			return m.fail(data, ErrTooManyHeaders, pos)
 		}
 
@@ -132,14 +154,14 @@ func Parse(data []byte, m *Message) error {
 		vs, ve := i, end
 		for next < len(data) && (data[next] == ' ' || data[next] == '\t') {
 			foldAt := next
-			end, next, st = nextLine(data, next)
+			end, next, st = nextLine(data, next, maxLine, false)
 			switch st {
 			case lineTooLong:
 				return m.fail(data, ErrLineTooLong, foldAt)
 			case lineUnterminated:
 				return m.fail(data, ErrUnterminated, foldAt)
 			}
-			if lines++; lines > MaxHeaders {
+			if lines++; lines > lim.MaxHeaders {
 				return m.fail(data, ErrTooManyHeaders, foldAt)
 			}
 			ve = end
@@ -152,8 +174,11 @@ func Parse(data []byte, m *Message) error {
 		}
 		m.HeaderCount++
 		if known {
-			if k := m.header(data[pos:nameEnd], data[vs:ve]); k != 0 {
-				return m.fail(data, k, vs)
+			if k, name := m.header(data[pos:nameEnd], data[vs:ve], lim); k != 0 {
+				if k == ErrBadContentLength || k == ErrContentLengthOverLimit {
+					return m.fail(data, k, vs)
+				}
+				m.defect(k, vs, name)
 			}
 		}
 		pos = next
@@ -166,54 +191,97 @@ func Parse(data []byte, m *Message) error {
 			m.Body = data[pos:]
 		}
 		m.Len = len(data)
-		return nil
+		return m.complete(pos)
 	}
 	if m.ContentLength > avail {
 		if avail > 0 {
 			m.Body = data[pos:]
 		}
-		m.err = Error{Offset: pos, Kind: ErrTruncatedBody, Want: m.ContentLength, Have: avail}
-		m.Len = len(data)
-		return &m.err
+		err := m.fail(data, ErrTruncatedBody, pos)
+		if m.err.Kind == ErrTruncatedBody {
+			m.err.Want, m.err.Have = m.ContentLength, avail
+		}
+		return err
 	}
 	if m.ContentLength > 0 {
 		m.Body = data[pos : pos+m.ContentLength]
 	}
 	m.Len = pos + m.ContentLength
-	return nil
+	return m.complete(pos)
 }
 
-// fail records an error of kind at offset off and returns it.
+// fail records an error of kind at offset off that stops parsing, and
+// returns it. A defect found earlier in the message is the one reported, now
+// marked fatal: Parse reports the first problem of the message.
 func (m *Message) fail(data []byte, kind ErrorKind, off int) error {
-	m.err = Error{Offset: off, Kind: kind}
+	if m.err.Kind == 0 {
+		m.err = Error{Offset: off, Kind: kind}
+	}
+	m.err.Fatal = true
 	m.Len = len(data)
 	return &m.err
 }
 
+// defect records a defect that does not stop parsing, unless an earlier one
+// was recorded.
+func (m *Message) defect(kind ErrorKind, off int, header string) {
+	if m.err.Kind == 0 {
+		m.err = Error{Offset: off, Kind: kind, Header: header}
+	}
+}
+
+// complete checks what a message read to its end must have, the headers
+// of RFC 3261 §8.1.1 (found missing at end, the end of the header
+// section), and returns the first defect, or nil.
+func (m *Message) complete(end int) error {
+	if m.seen != seenVia|seenFrom|seenTo|seenCallID|seenCSeq {
+		m.defect(ErrMissingHeader, end, missingHeader(m.seen))
+	}
+	if m.err.Kind != 0 {
+		return &m.err
+	}
+	return nil
+}
+
+// missingHeader names the first mandatory header seen does not have.
+func missingHeader(seen uint8) string {
+	switch {
+	case seen&seenVia == 0:
+		return "Via"
+	case seen&seenFrom == 0:
+		return "From"
+	case seen&seenTo == 0:
+		return "To"
+	case seen&seenCallID == 0:
+		return "Call-ID"
+	}
+	return "CSeq"
+}
+
 // header stores the value v of the header field called name. It dispatches
 // on the name's length and first letter so that each header costs at most
-// one full name comparison. It returns a non-zero kind only for a bad
-// Content-Length.
-func (m *Message) header(name, v []byte) ErrorKind {
+// one full name comparison. It returns the first defect of the value, if
+// any, and the canonical name of the header it concerns.
+func (m *Message) header(name, v []byte, lim *Limits) (ErrorKind, string) {
 	if len(name) == 0 {
-		return 0
+		return 0, ""
 	}
 	c := name[0] | 0x20 // ASCII lower case for letters
 	switch len(name) {
 	case 1: // compact forms, RFC 3261 §7.3.3 and the IANA header registry
 		switch c {
 		case 'i':
-			m.callID(v)
+			return m.callID(v)
 		case 'v':
-			m.via(v)
+			return m.via(v)
 		case 'f':
-			m.from(v)
+			return m.from(v)
 		case 't':
-			m.to(v)
+			return m.to(v)
 		case 'm':
-			m.contact(v)
+			return m.contact(v)
 		case 'l':
-			return m.contentLength(v)
+			return m.contentLength(v, lim)
 		case 'c':
 			setFirst(&m.ContentType, v)
 		case 'k':
@@ -223,18 +291,26 @@ func (m *Message) header(name, v []byte) ErrorKind {
 		}
 	case 2:
 		if isName(name, "To", "to") {
-			m.to(v)
+			return m.to(v)
 		}
 	case 3:
 		if isName(name, "Via", "via") {
-			m.via(v)
+			return m.via(v)
 		}
 	case 4:
-		switch {
-		case c == 'f' && isName(name, "From", "from"):
-			m.from(v)
-		case c == 'c' && isName(name, "CSeq", "cseq"):
-			m.cseq(v)
+		switch c {
+		case 'f':
+			if isName(name, "From", "from") {
+				return m.from(v)
+			}
+		case 'c':
+			if isName(name, "CSeq", "cseq") {
+				return m.cseq(v)
+			}
+		case 'd':
+			if isName(name, "Date", "date") && !isRFC1123Date(v) {
+				return ErrBadDate, "Date"
+			}
 		}
 	case 5:
 		if isName(name, "Allow", "allow") {
@@ -253,9 +329,9 @@ func (m *Message) header(name, v []byte) ErrorKind {
 		switch c {
 		case 'c':
 			if isName(name, "Call-ID", "call-id") {
-				m.callID(v)
+				return m.callID(v)
 			} else if isName(name, "Contact", "contact") {
-				m.contact(v)
+				return m.contact(v)
 			}
 		case 'e':
 			if isName(name, "Expires", "expires") && m.Expires < 0 {
@@ -298,11 +374,7 @@ func (m *Message) header(name, v []byte) ErrorKind {
 	case 12:
 		switch {
 		case c == 'm' && isName(name, "Max-Forwards", "max-forwards"):
-			if m.MaxForwards < 0 {
-				if n, ok := atoi(v); ok {
-					m.MaxForwards = n
-				}
-			}
+			return m.maxForwards(v)
 		case c == 'c' && isName(name, "Content-Type", "content-type"):
 			setFirst(&m.ContentType, v)
 		}
@@ -312,7 +384,7 @@ func (m *Message) header(name, v []byte) ErrorKind {
 		}
 	case 14:
 		if isName(name, "Content-Length", "content-length") {
-			return m.contentLength(v)
+			return m.contentLength(v, lim)
 		}
 	case 15:
 		if isName(name, "Session-Expires", "session-expires") {
@@ -323,7 +395,7 @@ func (m *Message) header(name, v []byte) ErrorKind {
 			m.Credentials = true
 		}
 	}
-	return 0
+	return 0, ""
 }
 
 // isName reports whether the header name equals canon exactly, the
@@ -340,53 +412,118 @@ func setFirst(dst *[]byte, v []byte) {
 	}
 }
 
-func (m *Message) callID(v []byte) { setFirst(&m.CallID, v) }
+// once marks bit in m.seen and reports whether it was already set: a
+// single-value header given twice.
+func (m *Message) once(bit uint8) bool {
+	dup := m.seen&bit != 0
+	m.seen |= bit
+	return dup
+}
 
-func (m *Message) via(v []byte) {
-	first, n := firstAndCount(v)
+func (m *Message) callID(v []byte) (ErrorKind, string) {
+	if m.once(seenCallID) {
+		return ErrDuplicateHeader, "Call-ID"
+	}
+	m.CallID = v
+	return 0, ""
+}
+
+func (m *Message) via(v []byte) (ErrorKind, string) {
+	m.seen |= seenVia
+	first, n, empty := firstAndCount(v)
 	m.ViaCount += n
 	if m.Via.Raw == nil && first != nil {
 		m.Via, _ = ParseVia(first)
 	}
+	if empty || hasEmptyParam(v) {
+		return ErrEmptyParam, "Via"
+	}
+	return 0, ""
 }
 
-func (m *Message) contact(v []byte) {
-	first, n := firstAndCount(v)
+func (m *Message) contact(v []byte) (ErrorKind, string) {
+	first, n, empty := firstAndCount(v)
 	m.ContactCount += n
 	if m.Contact == nil {
 		m.Contact = first
+		if k := checkNameAddr(first); k != 0 {
+			return k, "Contact"
+		}
 	}
+	if empty || hasEmptyParam(v) {
+		return ErrEmptyParam, "Contact"
+	}
+	return 0, ""
 }
 
-func (m *Message) from(v []byte) {
-	if m.From.Raw == nil {
-		m.From, _ = ParseNameAddr(v)
+func (m *Message) from(v []byte) (ErrorKind, string) {
+	if m.once(seenFrom) {
+		return ErrDuplicateHeader, "From"
 	}
+	m.From, _ = ParseNameAddr(v)
+	if k := checkNameAddr(v); k != 0 {
+		return k, "From"
+	}
+	return 0, ""
 }
 
-func (m *Message) to(v []byte) {
-	if m.To.Raw == nil {
-		m.To, _ = ParseNameAddr(v)
+func (m *Message) to(v []byte) (ErrorKind, string) {
+	if m.once(seenTo) {
+		return ErrDuplicateHeader, "To"
 	}
+	m.To, _ = ParseNameAddr(v)
+	if k := checkNameAddr(v); k != 0 {
+		return k, "To"
+	}
+	return 0, ""
 }
 
-func (m *Message) cseq(v []byte) {
-	if m.CSeqValid {
-		return
+// cseq records a CSeq (RFC 3261 §20.16). The method must be the request's
+// (§8.1.1.5).
+func (m *Message) cseq(v []byte) (ErrorKind, string) {
+	dup := m.once(seenCSeq)
+	ok := m.CSeqValid
+	if !ok {
+		var n uint32
+		var method []byte
+		if n, method, ok = ParseCSeq(v); ok {
+			m.CSeq, m.CSeqMethodName, m.CSeqValid = n, method, true
+			m.CSeqMethod = LookupMethod(method)
+		}
 	}
-	if n, method, ok := ParseCSeq(v); ok {
-		m.CSeq, m.CSeqMethodName, m.CSeqValid = n, method, true
-		m.CSeqMethod = LookupMethod(method)
+	switch {
+	case dup:
+		return ErrDuplicateHeader, "CSeq"
+	case !ok:
+		return ErrBadCSeq, "CSeq"
+	case m.IsRequest && string(m.CSeqMethodName) != string(m.MethodName):
+		return ErrCSeqMismatch, "CSeq"
 	}
+	return 0, ""
+}
+
+// maxForwards records a Max-Forwards, 0..255 (RFC 3261 §20.22).
+func (m *Message) maxForwards(v []byte) (ErrorKind, string) {
+	n, ok := atoi(v)
+	if !ok || n > 255 {
+		return ErrBadMaxForwards, "Max-Forwards"
+	}
+	if m.MaxForwards < 0 {
+		m.MaxForwards = n
+	}
+	return 0, ""
 }
 
 // contentLength records a Content-Length (RFC 3261 §20.14). A repeated
 // header must agree with the first one.
-func (m *Message) contentLength(v []byte) ErrorKind {
-	n, ok := parseContentLength(v)
-	if !ok || (m.ContentLength >= 0 && n != m.ContentLength) {
-		return ErrBadContentLength
+func (m *Message) contentLength(v []byte, lim *Limits) (ErrorKind, string) {
+	n, k := parseContentLength(v, lim.MaxBodyLength)
+	if k == 0 && m.ContentLength >= 0 && n != m.ContentLength {
+		k = ErrBadContentLength
+	}
+	if k != 0 {
+		return k, "Content-Length"
 	}
 	m.ContentLength = n
-	return 0
+	return 0, ""
 }

@@ -49,9 +49,10 @@ func fields(m *Message) map[string]any {
 
 func TestParse(t *testing.T) {
 	tests := []struct {
-		name string
-		in   string
-		want map[string]any
+		name   string
+		in     string
+		want   map[string]any
+		defect ErrorKind // a non-fatal defect Parse must report, 0 for none
 	}{
 		{
 			name: "INVITE with SDP",
@@ -216,6 +217,7 @@ func TestParse(t *testing.T) {
 				"To.URI": "sip:tori@localhost", "To.Raw": "<sip:tori@localhost>",
 				"ContentLength": 0, "HeaderCount": 6, "Len": len(msgLongMethod),
 			},
+			defect: ErrCSeqMismatch,
 		},
 		{
 			name: "case-insensitive names and white space around colons",
@@ -250,6 +252,7 @@ func TestParse(t *testing.T) {
 				"Contact": "<sip:bob@198.51.100.7>", "ContactCount": 1, "Server": "first",
 				"ContentLength": 0, "HeaderCount": 14, "Len": len(msgDuplicates),
 			},
+			defect: ErrDuplicateHeader,
 		},
 		{
 			name: "IPv6 hosts",
@@ -291,6 +294,7 @@ func TestParse(t *testing.T) {
 			want: map[string]any{
 				"StatusCode": 100, "Version": "SIP/2.0", "CallID": "x", "HeaderCount": 1,
 			},
+			defect: ErrMissingHeader,
 		},
 		{
 			name: "lower-case SIP version, empty header value, unknown and malformed names",
@@ -301,6 +305,7 @@ func TestParse(t *testing.T) {
 				"Version": "sip/2.0", "Server": "", "CSeq": uint32(12), "CSeqMethod": "OTHER",
 				"CSeqMethodName": "info", "CSeqValid": true, "ContentLength": 0, "HeaderCount": 5,
 			},
+			defect: ErrMissingHeader,
 		},
 		{
 			name: "CSeq at the 32-bit limit, Expires clamped, bare addr-spec with header params",
@@ -314,6 +319,7 @@ func TestParse(t *testing.T) {
 				"From.URI": "sip:a@b;tag=uriparam", "From.Tag": "hdr", "From.Raw": "<sip:a@b;tag=uriparam>;tag=hdr",
 				"HeaderCount": 4,
 			},
+			defect: ErrMissingHeader,
 		},
 		{
 			name: "CSeq beyond 32 bits is not valid",
@@ -322,13 +328,18 @@ func TestParse(t *testing.T) {
 				"IsRequest": true, "Method": "BYE", "MethodName": "BYE", "RequestURI": "sip:a@b",
 				"Version": "SIP/2.0", "HeaderCount": 2,
 			},
+			defect: ErrBadCSeq,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var m Message
-			if err := Parse([]byte(tt.in), &m); err != nil {
-				t.Fatalf("Parse: %v", err)
+			err := Parse([]byte(tt.in), &m)
+			if KindOf(err) != tt.defect {
+				t.Fatalf("Parse: %v, want defect %v", err, tt.defect)
+			}
+			if pe := (*Error)(nil); errors.As(err, &pe) && pe.Fatal {
+				t.Errorf("defect %v is fatal", err)
 			}
 			if !m.StartLineOK() {
 				t.Error("StartLineOK() = false")
@@ -395,8 +406,13 @@ var malformed = []struct {
 	{"empty method", " sip:tori@localhost SIP/2.0\r\n\r\n", ErrNotSIP, 0, false},
 	{"non-token method", "\xe5\xe4\xf6 sip:tori@localhost SIP/2.0\r\n\r\n", ErrNotSIP, 0, false},
 	{"empty Request-URI", "INVITE  SIP/2.0\r\n\r\n", ErrNotSIP, 0, false},
-	{"other version", "INVITE sip:a@b SIP/3.0\r\n\r\n", ErrNotSIP, 0, false},
-	{"CR-only line ends", "INVITE sip:a@b SIP/2.0\rCall-ID: x\r\r", ErrNotSIP, 0, false},
+	{"other version", "INVITE sip:a@b SIP/3.0\r\n\r\n", ErrBadVersion, 15, false},
+	{"other version in a status line", "SIP/7.0 200 OK\r\n\r\n", ErrBadVersion, 0, false},
+	{"not a version", "INVITE sip:a@b SIP/2.0.1\r\n\r\n", ErrNotSIP, 0, false},
+	{"trailing white space after the version", "OPTIONS sip:a@b SIP/2.0  \r\n\r\n", ErrWhitespace, 23, false},
+	{"two SPs after the method", "INVITE  sip:a@b SIP/2.0\r\n\r\n", ErrWhitespace, 7, false},
+	{"SP inside the Request-URI", "INVITE sip:a@b; lr SIP/2.0\r\n\r\n", ErrWhitespace, 7, false},
+	{"status ten digits", "SIP/2.0 4294967301 better not break the receiver\r\n\r\n", ErrBadStatus, 8, false},
 	{"NUL in start line", "INVITE sip:a@b SIP/2.0\x00\r\n\r\n", ErrNotSIP, 0, false},
 	{"status 099", "SIP/2.0 099 Too Low\r\n\r\n", ErrBadStatus, 8, false},
 	{"status 700", "SIP/2.0 700 Too High\r\n\r\n", ErrBadStatus, 8, false},
@@ -414,8 +430,10 @@ var malformed = []struct {
 	{"body line as header", "OPTIONS sip:a@b SIP/2.0\r\nCall-ID: 1\r\n \r\nv=0\r\n", ErrNoColon, 40, true},
 	{"Content-Length letters", "OPTIONS sip:a@b SIP/2.0\r\nContent-Length: abc\r\n\r\n", ErrBadContentLength, 41, true},
 	{"Content-Length negative", "OPTIONS sip:a@b SIP/2.0\r\nl: -5\r\n\r\n", ErrBadContentLength, 28, true},
-	{"Content-Length huge", "OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 99999999999\r\n\r\n", ErrBadContentLength, 41, true},
-	{"Content-Length over limit", "OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 1048577\r\n\r\n", ErrBadContentLength, 41, true},
+	{"Content-Length huge", "OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 99999999999999999999\r\n\r\n", ErrContentLengthOverLimit, 41, true},
+	{"Content-Length 2**31", "OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 2147483648\r\n\r\n", ErrContentLengthOverLimit, 41, true},
+	{"Content-Length over limit", "OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 1048577\r\n\r\n", ErrContentLengthOverLimit, 41, true},
+	{"Content-Length -1", "OPTIONS sip:a@b SIP/2.0\r\nContent-Length: -1\r\n\r\n", ErrBadContentLength, 41, true},
 	{"Content-Length empty", "OPTIONS sip:a@b SIP/2.0\r\nContent-Length:\r\n\r\n", ErrBadContentLength, 40, true},
 	{"Content-Length conflict", "OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 0\r\nl: 3\r\n\r\nabc", ErrBadContentLength, 47, true},
 	{"truncated body", "OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 100\r\n\r\nv=0\r\n", ErrTruncatedBody, 48, true},
@@ -556,7 +574,8 @@ func TestParseCredentials(t *testing.T) {
 		{"WWW-Authenticate: Digest realm=\"x\"\r\n", false},
 	}
 	for _, tt := range tests {
-		msg := "REGISTER sip:x SIP/2.0\r\nCall-ID: a\r\nCSeq: 2 REGISTER\r\n" + tt.header + "Content-Length: 0\r\n\r\n"
+		msg := "REGISTER sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nFrom: <sip:x>;tag=1\r\nTo: <sip:x>\r\n" +
+			"Call-ID: a\r\nCSeq: 2 REGISTER\r\n" + tt.header + "Content-Length: 0\r\n\r\n"
 		var m Message
 		if err := Parse([]byte(msg), &m); err != nil {
 			t.Fatalf("%q: %v", tt.header, err)

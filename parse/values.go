@@ -123,26 +123,33 @@ func NextValue(v []byte) (first, rest []byte) {
 }
 
 // firstAndCount returns the first non-empty element of a comma-separated
-// value and the number of non-empty elements.
-func firstAndCount(v []byte) (first []byte, n int) {
+// value and the number of non-empty elements; empty reports an empty
+// element (a value that is empty, or ",," or a comma at either end).
+func firstAndCount(v []byte) (first []byte, n int, empty bool) {
 	if bytes.IndexByte(v, ',') < 0 {
 		// The common case: a single value.
 		if v = TrimLWS(v); len(v) > 0 {
-			return v, 1
+			return v, 1, false
 		}
-		return nil, 0
+		return nil, 0, true
 	}
 	for len(v) > 0 {
-		var f []byte
-		f, v = NextValue(v)
+		var f, rest []byte
+		f, rest = NextValue(v)
 		if len(f) > 0 {
 			if n == 0 {
 				first = f
 			}
 			n++
+		} else {
+			empty = true
 		}
+		if rest != nil && len(TrimLWS(rest)) == 0 {
+			empty = true // a trailing comma
+		}
+		v = rest
 	}
-	return first, n
+	return first, n, empty
 }
 
 // Param returns the value of the header parameter name (for example "tag",

@@ -55,8 +55,11 @@ func TestNextValue(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("NextValue (-want +got):\n%s", diff)
 	}
-	if first, n := firstAndCount(in); string(first) != `<sip:a,b@h>;q=1` || n != 4 {
-		t.Errorf("firstAndCount = %q, %d", first, n)
+	if first, n, empty := firstAndCount(in); string(first) != `<sip:a,b@h>;q=1` || n != 4 || !empty {
+		t.Errorf("firstAndCount = %q, %d, %v", first, n, empty)
+	}
+	if _, n, empty := firstAndCount([]byte("<sip:a@b>, <sip:c@d>")); n != 2 || empty {
+		t.Errorf("firstAndCount of two values = %d, %v", n, empty)
 	}
 }
 

@@ -52,6 +52,7 @@ type Counter struct {
 	tunneled   uint64
 	malformed  uint64 // counted messages that carried a defect (e.g. body shorter than Content-Length)
 	badSIP     uint64 // payloads that looked like SIP but whose message could not be parsed
+	health     parseHealth
 
 	first, last time.Time
 
@@ -77,9 +78,13 @@ func NewCounter(cfg Config) *Counter {
 }
 
 // Add counts one parsed message that arrived in payload p. defect is the
-// error Parse returned for a message whose start line was still valid
-// (tshark counts such messages too); it is nil for a clean message.
+// error Parse returned, nil for a clean message. A message whose start line
+// was valid is counted even with a defect (tshark counts such messages too)
+// and is malformed when defect is not nil; one whose start line was not is
+// counted as a parse error, like AddUnparsable. Either way the defect's kind
+// is counted in the capture health's malformed_by_defect.
 func (c *Counter) Add(p *packet.Payload, m *parse.Message, defect error) {
+	c.health.defect(defect)
 	if m.IsRequest && len(m.MethodName) == 0 || !m.IsRequest && (m.StatusCode < 100 || m.StatusCode > 699) {
 		c.badSIP++
 		return
@@ -97,7 +102,9 @@ func (c *Counter) Add(p *packet.Payload, m *parse.Message, defect error) {
 	if p.Tunneled {
 		c.tunneled++
 	}
-	if defect != nil {
+	if defect != nil || p.Limit != packet.LimitNone {
+		// A TCP message cut to its head by a stream limit is counted from
+		// the head and flagged; the limit is in the capture health.
 		c.malformed++
 	}
 

@@ -28,6 +28,9 @@ var healthFields = sync.OnceValue(func() []healthMeta {
 	out := make([]healthMeta, 0, t.NumField())
 	for i := range t.NumField() {
 		f := t.Field(i)
+		if f.Type.Kind() != reflect.Uint64 {
+			continue // MalformedByDefect: a breakdown, listed on its own
+		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		label := f.Tag.Get("desc")
 		if label == "" {

@@ -73,6 +73,17 @@ type CaptureStats struct {
 	CallHintsEvicted uint64 `json:"call_hints_evicted" desc:"call context evictions"`
 	FailureRowsFull  uint64 `json:"failure_rows_dropped" desc:"failure rows dropped (table full)"`
 
+	// MalformedByDefect splits malformed and parse_errors by what parse
+	// found wrong (parse.ErrorKind.Name: "bad_cseq", "truncated_body",
+	// "too_many_headers", ...); its counts add up to the two.
+	MalformedByDefect map[string]uint64 `json:"malformed_by_defect"`
+	// UDPTrailingBytes counts octets after the message of a UDP datagram,
+	// discarded as RFC 3261 §18.3 requires; UDPTrailingMessages counts the
+	// datagrams whose trailing octets began with a SIP start line (a
+	// second message packed in, not counted).
+	UDPTrailingBytes    uint64 `json:"udp_trailing_bytes"`
+	UDPTrailingMessages uint64 `json:"udp_trailing_messages"`
+
 	// KernelReceived and KernelDropped come from a live capture's sockets
 	// (zero when reading files): the packets that passed the kernel filter,
 	// dropped ones included, and those the kernel dropped because its
@@ -196,6 +207,7 @@ func (c *Counter) Snapshot() Snapshot {
 	s.Capture.ResendEvicted = c.resend.entries.evicted
 	s.Capture.CallHintsEvicted = c.hints.calls.evicted
 	s.Capture.FailureRowsFull = c.failures.dropped
+	c.health.fill(&s.Capture)
 	if !c.first.IsZero() {
 		f, l := c.first, c.last
 		s.FirstSeen, s.LastSeen = &f, &l

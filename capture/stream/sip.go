@@ -182,7 +182,7 @@ func limitOf(err error) packet.Limit {
 		return packet.LimitLineLength
 	case errors.Is(err, parse.ErrTooManyHeaders):
 		return packet.LimitHeaders
-	case errors.Is(err, parse.ErrBadContentLength):
+	case errors.Is(err, parse.ErrBadContentLength), errors.Is(err, parse.ErrContentLengthOverLimit):
 		return packet.LimitContentLength
 	}
 	return packet.LimitNone

@@ -96,6 +96,9 @@ type expectation struct {
 	Packets    uint64            `json:"packets"`
 	Truncated  uint64            `json:"truncated_packets"`
 	Encrypted  uint64            `json:"encrypted_packets"`
+	// UDP datagrams with messages packed after the first one.
+	UDPTrailingBytes    uint64 `json:"udp_trailing_bytes"`
+	UDPTrailingMessages uint64 `json:"udp_trailing_messages"`
 }
 
 func nonZero[M ~map[string]uint64](m M) map[string]uint64 {
@@ -122,8 +125,10 @@ func TestBundledCaptures(t *testing.T) {
 			var got struct {
 				expectation
 				Capture struct {
-					Truncated uint64 `json:"truncated"`
-					Encrypted uint64 `json:"encrypted"`
+					Truncated           uint64 `json:"truncated"`
+					Encrypted           uint64 `json:"encrypted"`
+					UDPTrailingBytes    uint64 `json:"udp_trailing_bytes"`
+					UDPTrailingMessages uint64 `json:"udp_trailing_messages"`
 				} `json:"capture"`
 			}
 			if err := json.Unmarshal([]byte(stdout), &got); err != nil {
@@ -153,6 +158,8 @@ func TestBundledCaptures(t *testing.T) {
 			check("transports", nonZero(want.Transports), nonZero(got.Transports))
 			check("truncated packets", want.Truncated, got.Capture.Truncated)
 			check("encrypted packets", want.Encrypted, got.Capture.Encrypted)
+			check("UDP trailing bytes", want.UDPTrailingBytes, got.Capture.UDPTrailingBytes)
+			check("UDP datagrams with trailing messages", want.UDPTrailingMessages, got.Capture.UDPTrailingMessages)
 
 			golden := filepath.Join("testdata", "golden", name+".json")
 			if *update {

@@ -90,8 +90,10 @@ func (c *Capture) count(m *Message, t Transport, resent bool) {
 }
 
 // UDP sends msgs in one UDP datagram from the first message's Src to its
-// Dst. More than one message per datagram is unusual but legal to receive
-// (RFC 3261 §18.3 frames datagrams by Content-Length).
+// Dst. A datagram carries one message (RFC 3261 §18.3): only the first is
+// counted, and the octets of the others, packed after its Content-Length
+// body, are counted as trailing octets a receiver discards (RFC 4475
+// §3.1.1.8); tshark dissects the first message only, too.
 func (c *Capture) UDP(msgs ...*Message) {
 	c.udp(false, msgs)
 }
@@ -114,8 +116,10 @@ func (c *Capture) udp(resent bool, msgs []*Message) {
 		return
 	}
 	c.Frame(frame)
-	for _, m := range msgs {
-		c.count(m, UDP, resent)
+	c.count(msgs[0], UDP, resent)
+	if len(msgs) > 1 && c.Expect != nil && c.err == nil {
+		c.Expect.UDPTrailingBytes += len(payload) - len(msgs[0].AppendTo(nil))
+		c.Expect.UDPTrailingMessages++
 	}
 }
 

@@ -10,6 +10,9 @@ import (
 // The counting rules follow tshark's, so the two can be compared:
 //   - every SIP message is counted, UDP retransmissions included (they are
 //     also counted apart, under Retransmissions);
+//   - a UDP datagram carries one message (RFC 3261 §18.3): messages packed
+//     after the first are not counted but are trailing octets, in
+//     UDPTrailingBytes and UDPTrailingMessages;
 //   - a TCP segment sent again carries no new message and is not counted;
 //   - a message the file does not fully hold (cut off by the end of a
 //     truncated file, or starting before the capture began) is not counted.
@@ -33,6 +36,11 @@ type Expect struct {
 	// EncryptedPackets counts TCP segments carrying TLS records on a SIP
 	// port: SIP a decoder can see but not read.
 	EncryptedPackets int `json:"encrypted_packets"`
+	// UDPTrailingBytes counts the octets packed after the first message
+	// of a UDP datagram, which a receiver discards; UDPTrailingMessages
+	// counts the datagrams that carried such further messages.
+	UDPTrailingBytes    int `json:"udp_trailing_bytes,omitempty"`
+	UDPTrailingMessages int `json:"udp_trailing_messages,omitempty"`
 }
 
 // Retransmissions counts UDP messages sent again unchanged (RFC 3261 §17

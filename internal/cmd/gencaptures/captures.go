@@ -95,14 +95,11 @@ func captures() []capture {
 			},
 		},
 		{
-			name:  "udp-multi-per-datagram.pcap",
-			about: "Several SIP messages in one UDP datagram (100+180+200 together, ACK+BYE together), framed by Content-Length.",
+			name: "udp-multi-per-datagram.pcap",
+			about: "Several SIP messages in one UDP datagram (100+180+200 together, ACK+BYE together), framed by Content-Length: " +
+				"a datagram carries one message (RFC 3261 §18.3), so only the first of each counts and the rest are trailing octets.",
 			opts:  ethernet,
 			build: buildMultiPerDatagram,
-			tshark: tsharkCheck{
-				messages: 4, requests: map[string]int{"INVITE": 1, "ACK": 1}, responses: map[string]int{"100": 1, "200": 1},
-				note: "tshark dissects only the first SIP message of a UDP datagram: 4 of 7 (INVITE, 100, ACK, 200)",
-			},
 		},
 		{
 			name:  "tcp-call.pcap",
