@@ -125,12 +125,12 @@ func parseServerHello(body []byte) (sh serverHello, err error) {
 // into messages. Only hello bodies are buffered (up to maxHello); other
 // messages are skipped, their type reported when their last byte is read.
 type hsReader struct {
-	hdr   [4]byte
-	nhdr  int
-	typ   byte
-	left  int  // body bytes still to read
-	keep  bool // collecting the body
-	body  []byte
+	hdr  [4]byte
+	nhdr int
+	typ  byte
+	left int  // body bytes still to read
+	keep bool // collecting the body
+	body []byte
 }
 
 func (r *hsReader) reset() { *r = hsReader{body: r.body[:0]} }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/tls"
 	"net/netip"
+	"os"
+	"os/exec"
 	"testing"
 
 	"github.com/sipwatch/sipwatch/internal/pcapgen"
@@ -106,5 +108,30 @@ func checkDecrypted(t *testing.T, s *Session, c *collector, call *pcapgen.TLSCal
 	}
 	if s.Reason() != ReasonNone {
 		t.Errorf("Reason = %v", s.Reason())
+	}
+}
+
+// TestDecryptTLS13ChaCha runs the TLS 1.3 call in a child process with the
+// CPU's AES instructions hidden (GODEBUG=cpu.aes=off): Go then prefers
+// TLS_CHACHA20_POLY1305_SHA256, the only way to get that suite from Go on
+// both ends.
+func TestDecryptTLS13ChaCha(t *testing.T) {
+	if os.Getenv("TLSDECRYPT_CHILD") == "chacha" {
+		call := recordCall(t, pcapgen.TLSCallOptions{MaxVersion: tls.VersionTLS13})
+		if call.CipherSuite != tls.TLS_CHACHA20_POLY1305_SHA256 {
+			t.Fatalf("negotiated %#04x with cpu.aes=off", call.CipherSuite)
+		}
+		s, c := replay(call, keyLogOf(t, call.KeyLog), nil)
+		checkDecrypted(t, s, c, call)
+		return
+	}
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDecryptTLS13ChaCha$", "-test.v")
+	cmd.Env = append(os.Environ(), "TLSDECRYPT_CHILD=chacha", "GODEBUG=cpu.aes=off")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !bytes.Contains(out, []byte("--- PASS: TestDecryptTLS13ChaCha")) {
+		t.Fatalf("child: %v\n%s", err, out)
 	}
 }

@@ -152,7 +152,7 @@ func RunTLSCall(steps []TLSCallStep, o TLSCallOptions) (*TLSCall, error) {
 	if o.MaxVersion == 0 {
 		o.MaxVersion = tls.VersionTLS13
 	}
-	cert, pool, err := selfSigned(o.ServerName, o.RSA)
+	cert, pool, err := SelfSigned(o.ServerName, o.RSA)
 	if err != nil {
 		return nil, err
 	}
@@ -255,8 +255,9 @@ func play(c *tls.Conn, steps []TLSCallStep, isServer bool, call *TLSCall) error 
 	return err
 }
 
-// selfSigned returns a certificate for name and a pool that trusts it.
-func selfSigned(name string, useRSA bool) (tls.Certificate, *x509.CertPool, error) {
+// SelfSigned returns a self-signed certificate for name (RSA-2048 or ECDSA
+// P-256) and a pool that trusts it.
+func SelfSigned(name string, useRSA bool) (tls.Certificate, *x509.CertPool, error) {
 	var key any
 	var pub any
 	if useRSA {
