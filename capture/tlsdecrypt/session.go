@@ -247,6 +247,9 @@ func (s *Session) Close() {
 				r = ReasonMalformed // an incomplete last record
 			}
 			s.dropPending(d, r)
+			if r != ReasonMalformed {
+				s.fail(d, r)
+			}
 		}
 		h.in, h.out, h.hs.body = nil, nil, nil
 	}
@@ -402,7 +405,7 @@ func (s *Session) record(d int, typ byte, rec []byte) bool {
 		switch r := s.install(d); r {
 		case ReasonNone:
 		case ReasonNoKey:
-			if s.maxPending >= 0 {
+			if s.maxPending >= 0 && s.keys != nil {
 				h.waitFor = r
 				return false
 			}
