@@ -135,9 +135,9 @@ func TestFailures(t *testing.T) {
 		cfg    Config
 		// want
 		reason   Reason
-		counted  Reason   // the reason records are counted under (besides none)
-		plain    [2]int   // bytes emitted per direction; -1 means all sent
-		keysLate bool     // add the key log only after feeding, then Retry
+		counted  Reason // the reason records are counted under (besides none)
+		plain    [2]int // bytes emitted per direction; -1 means all sent
+		keysLate bool   // add the key log only after feeding, then Retry
 		after    func(*testing.T, *Session, *collector)
 	}{
 		{name: "nil key log", call: tls12, reason: ReasonNoKey, counted: ReasonNoKey},
