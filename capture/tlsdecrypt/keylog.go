@@ -245,10 +245,25 @@ func (k *KeyLog) evict() {
 }
 
 // ReadFrom adds everything r holds, treating its end as the end of a line.
+// (Not io.Copy, which would call ReadFrom again.)
 func (k *KeyLog) ReadFrom(r io.Reader) (int64, error) {
-	n, err := io.Copy(k, r)
-	k.Flush()
-	return n, err
+	buf := make([]byte, 32<<10)
+	var total int64
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			_, _ = k.Write(buf[:n])
+			total += int64(n)
+		}
+		if errors.Is(err, io.EOF) {
+			k.Flush()
+			return total, nil
+		}
+		if err != nil {
+			k.Flush()
+			return total, err
+		}
+	}
 }
 
 // ReadFile adds the lines of a key log file.
