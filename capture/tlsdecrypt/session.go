@@ -104,6 +104,7 @@ type Session struct {
 	haveCR  bool
 	cr      [32]byte
 	haveSH  bool
+	hrr     bool // a HelloRetryRequest was seen
 	sh      serverHello
 	suite   *suite // nil when not supported
 	secrets Secrets
@@ -365,6 +366,9 @@ func (s *Session) record(d int, typ byte, rec []byte) bool {
 			}
 			return true
 		case recChangeCipherSpec:
+			if !s.haveSH && s.hrr {
+				return true // TLS 1.3 compatibility CCS around a HelloRetryRequest
+			}
 			if !s.haveSH {
 				return s.noServerHello(d, rec)
 			}
@@ -489,6 +493,7 @@ func (s *Session) hello(d int, typ byte, body []byte) error {
 			return err
 		}
 		if sh.random == helloRetryRandom {
+			s.hrr = true
 			return nil // HelloRetryRequest: the real ServerHello follows
 		}
 		s.sh, s.haveSH = sh, true

@@ -74,6 +74,8 @@ func TestDecryptGoTLS(t *testing.T) {
 		{"tls12-rsa-aes256gcm", pcapgen.TLSCallOptions{MaxVersion: tls.VersionTLS12, RSA: true, CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384}}, 0xc030},
 		{"tls12-rsa-chacha20", pcapgen.TLSCallOptions{MaxVersion: tls.VersionTLS12, RSA: true, CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256}}, 0xcca8},
 		{"tls13-default", pcapgen.TLSCallOptions{MaxVersion: tls.VersionTLS13}, 0},
+		{"tls13-hello-retry", pcapgen.TLSCallOptions{MaxVersion: tls.VersionTLS13, ServerCurves: []tls.CurveID{tls.CurveP256}}, 0},
+		{"tls13-resumed", pcapgen.TLSCallOptions{MaxVersion: tls.VersionTLS13, Resume: true}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,8 +83,14 @@ func TestDecryptGoTLS(t *testing.T) {
 			if tt.suite != 0 && call.CipherSuite != tt.suite {
 				t.Fatalf("negotiated %#04x, want %#04x", call.CipherSuite, tt.suite)
 			}
+			if call.Resumed != tt.opts.Resume {
+				t.Fatalf("Resumed = %v", call.Resumed)
+			}
 			s, c := replay(call, keyLogOf(t, call.KeyLog), nil)
 			checkDecrypted(t, s, c, call)
+			if hrr := tt.opts.ServerCurves != nil; s.hrr != hrr {
+				t.Errorf("HelloRetryRequest seen: %v, want %v", s.hrr, hrr)
+			}
 		})
 	}
 }
@@ -133,5 +141,22 @@ func TestDecryptTLS13ChaCha(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil || !bytes.Contains(out, []byte("--- PASS: TestDecryptTLS13ChaCha")) {
 		t.Fatalf("child: %v\n%s", err, out)
+	}
+}
+
+// TestTLS12Resumption pins a limit: Go's KeyLogWriter writes no
+// CLIENT_RANDOM line for a resumed TLS 1.2 connection (crypto/tls logs the
+// master secret only in a full handshake), and the session does not carry
+// master secrets from one connection to the next by session ID or ticket,
+// so such a connection counts as having no key.
+func TestTLS12Resumption(t *testing.T) {
+	call := recordCall(t, pcapgen.TLSCallOptions{MaxVersion: tls.VersionTLS12, Resume: true, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}})
+	if !call.Resumed {
+		t.Fatal("did not resume")
+	}
+	s, c := replay(call, keyLogOf(t, call.KeyLog), nil)
+	s.Close()
+	if len(c.got[0])+len(c.got[1]) != 0 || s.Reason() != ReasonNoKey || s.Stats().NotDecrypted[ReasonNoKey] == 0 {
+		t.Errorf("emitted %d bytes, reason %v, stats %v", len(c.got[0])+len(c.got[1]), s.Reason(), s.Stats().NotDecrypted)
 	}
 }

@@ -31,11 +31,20 @@ type TLSCallOptions struct {
 	// RSA gives the server an RSA-2048 certificate (ECDHE-RSA suites)
 	// instead of an ECDSA P-256 one (ECDHE-ECDSA suites).
 	RSA bool
-	// BodySize is the size of the INVITE's body, large enough to need
-	// several records (16 KiB each) when above 16384. 0 means 40000.
+	// BodySize is not used by RunTLSCall: it is there for callers to pass
+	// to TLSCallScript along with the rest of a session's description.
 	BodySize int
 	// ServerName is the name in the certificate and the SNI.
 	ServerName string
+	// ServerCurves, when set, limits the server's key exchange groups. A
+	// group the client sent no key share for (Go's client sends shares for
+	// X25519MLKEM768 and X25519) makes a TLS 1.3 server answer with a
+	// HelloRetryRequest.
+	ServerCurves []tls.CurveID
+	// Resume plays the call once on a connection that is not recorded, so
+	// that the recorded one resumes its session (an abbreviated TLS 1.2
+	// handshake, or a TLS 1.3 PSK one).
+	Resume bool
 }
 
 // TLSWrite is one Write a side made on its TCP connection.
@@ -53,6 +62,7 @@ type TLSCall struct {
 	Messages    []*Message // the SIP messages, in the order sent
 	Version     uint16     // negotiated TLS version
 	CipherSuite uint16     // negotiated cipher suite
+	Resumed     bool       // the handshake resumed an earlier session
 }
 
 // Wire returns the concatenated bytes one side wrote.
@@ -66,10 +76,9 @@ func (c *TLSCall) Wire(fromServer bool) []byte {
 	return b
 }
 
-// recorder logs the writes of both ends of an in-memory connection in one
-// list. A write is logged before it is made: on net.Pipe a Write returns
-// only once the peer has read it, so logging after would let the peer's
-// answer be logged first.
+// recorder logs the writes of both ends of a connection in one list. A
+// write is logged before it is made: logged after, the peer's answer could
+// come first.
 type recorder struct {
 	mu     sync.Mutex
 	writes []TLSWrite
@@ -142,9 +151,10 @@ func TLSCallScript(d *Dialog, bodySize int) ([]TLSCallStep, []*Message) {
 	return steps, []*Message{inv, trying, ringing, ok, ack, bye, byeOK}
 }
 
-// RunTLSCall runs a real crypto/tls client and server over net.Pipe in
-// this process, plays steps on them (see TLSCallScript) and records every
-// byte each side wrote. Nothing leaves the process.
+// RunTLSCall runs a real crypto/tls client and server in this process,
+// connected over TCP on 127.0.0.1 (the kernel's buffers let both sides
+// write at once, as a HelloRetryRequest exchange needs), plays steps on
+// them (see TLSCallScript) and records every byte each side wrote.
 func RunTLSCall(steps []TLSCallStep, o TLSCallOptions) (*TLSCall, error) {
 	if o.ServerName == "" {
 		o.ServerName = "sip.example.test"
@@ -158,10 +168,11 @@ func RunTLSCall(steps []TLSCallStep, o TLSCallOptions) (*TLSCall, error) {
 	}
 	keylog := &lockedBuffer{}
 	srvConf := &tls.Config{
-		Certificates: []tls.Certificate{cert},
-		MinVersion:   tls.VersionTLS12,
-		MaxVersion:   o.MaxVersion,
-		CipherSuites: o.CipherSuites,
+		Certificates:     []tls.Certificate{cert},
+		MinVersion:       tls.VersionTLS12,
+		MaxVersion:       o.MaxVersion,
+		CipherSuites:     o.CipherSuites,
+		CurvePreferences: o.ServerCurves,
 	}
 	cliConf := &tls.Config{
 		RootCAs:      pool,
@@ -171,8 +182,28 @@ func RunTLSCall(steps []TLSCallStep, o TLSCallOptions) (*TLSCall, error) {
 		CipherSuites: o.CipherSuites,
 		KeyLogWriter: keylog,
 	}
-	rec := &recorder{}
-	cp, sp := net.Pipe()
+	if o.Resume {
+		cliConf.ClientSessionCache = tls.NewLRUClientSessionCache(4)
+		if _, err := runConn(steps, cliConf, srvConf, &recorder{}); err != nil {
+			return nil, fmt.Errorf("first connection: %w", err)
+		}
+	}
+	call, err := runConn(steps, cliConf, srvConf, &recorder{})
+	if err != nil {
+		return nil, err
+	}
+	keylog.mu.Lock()
+	call.KeyLog = append([]byte(nil), keylog.b.Bytes()...)
+	keylog.mu.Unlock()
+	return call, nil
+}
+
+// runConn plays steps on one recorded connection.
+func runConn(steps []TLSCallStep, cliConf, srvConf *tls.Config, rec *recorder) (*TLSCall, error) {
+	cp, sp, err := loopbackPair()
+	if err != nil {
+		return nil, err
+	}
 	deadline := time.Now().Add(20 * time.Second)
 	_ = cp.SetDeadline(deadline)
 	_ = sp.SetDeadline(deadline)
@@ -201,10 +232,37 @@ func RunTLSCall(steps []TLSCallStep, o TLSCallOptions) (*TLSCall, error) {
 	rec.mu.Lock()
 	call.Writes = rec.writes
 	rec.mu.Unlock()
-	keylog.mu.Lock()
-	call.KeyLog = append([]byte(nil), keylog.b.Bytes()...)
-	keylog.mu.Unlock()
 	return &call, nil
+}
+
+// loopbackPair returns both ends of a TCP connection on 127.0.0.1.
+func loopbackPair() (client, server net.Conn, err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer ln.Close()
+	type accepted struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan accepted, 1)
+	go func() {
+		c, err := ln.Accept()
+		ch <- accepted{c, err}
+	}()
+	client, err = net.DialTimeout("tcp", ln.Addr().String(), 5*time.Second)
+	if err != nil {
+		_ = ln.Close()
+		<-ch
+		return nil, nil, err
+	}
+	a := <-ch
+	if a.err != nil {
+		_ = client.Close()
+		return nil, nil, a.err
+	}
+	return client, a.c, nil
 }
 
 func side(fromServer bool) int {
@@ -227,7 +285,7 @@ func play(c *tls.Conn, steps []TLSCallStep, isServer bool, call *TLSCall) error 
 	}
 	if call != nil {
 		st := c.ConnectionState()
-		call.Version, call.CipherSuite = st.Version, st.CipherSuite
+		call.Version, call.CipherSuite, call.Resumed = st.Version, st.CipherSuite, st.DidResume
 	}
 	for i, st := range steps {
 		if st.FromServer == isServer {
