@@ -18,6 +18,7 @@ const (
 const (
 	hsClientHello = 1
 	hsServerHello = 2
+	hsNewTicket   = 4
 	hsFinished    = 20
 	hsKeyUpdate   = 24
 )
@@ -56,18 +57,79 @@ func recordHeader(b []byte) (typ byte, n int, ok bool) {
 	return typ, n, n <= maxFragment
 }
 
-// clientHello returns the random of a ClientHello body (RFC 8446 §4.1.2).
-func clientHello(body []byte) (random [32]byte, err error) {
+// clientHello is what a ClientHello says that decryption needs.
+type clientHelloInfo struct {
+	random    [32]byte
+	sessionID []byte // aliases the body
+	ticket    []byte // session_ticket extension (RFC 5077), aliases the body
+}
+
+// clientHello reads a ClientHello body (RFC 5246 §7.4.1.2, RFC 8446
+// §4.1.2). Only the random is required; a body cut short after it gives
+// no session ID or ticket.
+func clientHello(body []byte) (ch clientHelloInfo, err error) {
 	if len(body) < 2+32+1 {
-		return random, errShort
+		return ch, errShort
 	}
-	copy(random[:], body[2:34])
-	return random, nil
+	copy(ch.random[:], body[2:34])
+	p := body[34:]
+	sid := int(p[0])
+	if sid > 32 || len(p) < 1+sid {
+		return ch, nil
+	}
+	ch.sessionID, p = p[1:1+sid], p[1+sid:]
+	if len(p) < 2 {
+		return ch, nil
+	}
+	n := int(binary.BigEndian.Uint16(p))
+	if len(p) < 2+n+1 {
+		return ch, nil
+	}
+	p = p[2+n:] // cipher suites
+	n = int(p[0])
+	if len(p) < 1+n+2 {
+		return ch, nil
+	}
+	p = p[1+n:] // compression methods
+	n = int(binary.BigEndian.Uint16(p))
+	p = p[2:]
+	if n > len(p) {
+		return ch, nil
+	}
+	p = p[:n]
+	for len(p) >= 4 {
+		typ := binary.BigEndian.Uint16(p)
+		l := int(binary.BigEndian.Uint16(p[2:]))
+		p = p[4:]
+		if l > len(p) {
+			break
+		}
+		if typ == 35 && l > 0 {
+			ch.ticket = p[:l]
+		}
+		p = p[l:]
+	}
+	return ch, nil
+}
+
+// newSessionTicket returns the ticket of a TLS 1.2 NewSessionTicket body
+// (RFC 5077 §3.3): a 32-bit lifetime hint, then the ticket.
+func newSessionTicket(body []byte) []byte {
+	if len(body) < 6 {
+		return nil
+	}
+	n := int(binary.BigEndian.Uint16(body[4:]))
+	if n == 0 || n > len(body)-6 {
+		return nil
+	}
+	return body[6 : 6+n]
 }
 
 // serverHello is what a ServerHello says that decryption needs.
 type serverHello struct {
 	random  [32]byte
+	sid     [32]byte
+	sidLen  int
 	version uint16 // negotiated: supported_versions when present, else legacy_version
 	suite   uint16
 }
@@ -85,6 +147,7 @@ func parseServerHello(body []byte) (sh serverHello, err error) {
 	if sid > 32 || len(p) < 1+sid+3 {
 		return sh, errShort
 	}
+	sh.sidLen = copy(sh.sid[:], p[1:1+sid])
 	p = p[1+sid:]
 	sh.suite = binary.BigEndian.Uint16(p)
 	p = p[3:] // suite, compression method
@@ -131,15 +194,19 @@ type hsReader struct {
 	left int  // body bytes still to read
 	keep bool // collecting the body
 	body []byte
+	// encrypted: reading decrypted handshake messages, where only the
+	// types matter (a TLS 1.3 NewSessionTicket is not kept).
+	encrypted bool
 }
 
-func (r *hsReader) reset() { *r = hsReader{body: r.body[:0]} }
+// reset starts a new stream, encrypted or not.
+func (r *hsReader) reset(encrypted bool) { *r = hsReader{body: r.body[:0], encrypted: encrypted} }
 
 // inMessage reports whether a message is partly read.
 func (r *hsReader) inMessage() bool { return r.nhdr > 0 }
 
 // feed reads b and calls done for each complete message, with its body when
-// it is a hello (nil otherwise). It stops at the first error done returns.
+// it is a hello or a plaintext NewSessionTicket (nil otherwise). It stops at the first error done returns.
 func (r *hsReader) feed(b []byte, done func(typ byte, body []byte) error) error {
 	for len(b) > 0 {
 		if r.nhdr < 4 {
@@ -151,7 +218,7 @@ func (r *hsReader) feed(b []byte, done func(typ byte, body []byte) error) error 
 			}
 			r.typ = r.hdr[0]
 			r.left = int(r.hdr[1])<<16 | int(r.hdr[2])<<8 | int(r.hdr[3])
-			r.keep = r.typ == hsClientHello || r.typ == hsServerHello
+			r.keep = r.typ == hsClientHello || r.typ == hsServerHello || r.typ == hsNewTicket && !r.encrypted
 			if r.keep && r.left > maxHello {
 				return errors.New("tlsdecrypt: hello too long")
 			}

@@ -43,6 +43,7 @@ type KeyLogStats struct {
 	TooLong   uint64 // lines over MaxKeyLogLine bytes
 	Evicted   uint64 // client randoms forgotten to stay under the entry cap
 	Randoms   int    // client randoms held now
+	Resumable int    // TLS 1.2 sessions (by session ID or ticket) whose master secret is kept for resumption
 	Reads     uint64 // Watch: times the file was read
 	ReadErr   uint64 // Watch: failed opens, stats or reads (the file may not exist yet)
 	Restarts  uint64 // Watch: file truncated or replaced, read again from the start
@@ -66,6 +67,12 @@ type KeyLog struct {
 	skipping   bool   // inside a line that was too long
 	stats      KeyLogStats
 	gen        atomic.Uint64
+
+	// TLS 1.2 master secrets by session ID ("s" prefix) or session ticket
+	// ("t"), learnt from full handshakes seen in the capture, for the
+	// resumed connections whose key log has no line of their own.
+	resumable map[string][]byte
+	resOrder  []string
 }
 
 // NewKeyLog returns an empty key log that keeps at most maxEntries client
@@ -87,7 +94,35 @@ func (k *KeyLog) Stats() KeyLogStats {
 	defer k.mu.RUnlock()
 	s := k.stats
 	s.Randoms = len(k.m)
+	s.Resumable = len(k.resumable)
 	return s
+}
+
+// rememberMaster keeps a TLS 1.2 master secret under a session ID or
+// ticket, at most maxEntries of them (the oldest is forgotten first).
+func (k *KeyLog) rememberMaster(id string, master []byte) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.resumable == nil {
+		k.resumable = make(map[string][]byte)
+	}
+	if _, ok := k.resumable[id]; ok {
+		k.resumable[id] = master
+		return
+	}
+	for len(k.resumable) >= k.maxEntries && len(k.resOrder) > 0 {
+		delete(k.resumable, k.resOrder[0])
+		k.resOrder = k.resOrder[1:]
+	}
+	k.resumable[id] = master
+	k.resOrder = append(k.resOrder, id)
+}
+
+// resumedMaster returns the master secret remembered under id.
+func (k *KeyLog) resumedMaster(id string) []byte {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.resumable[id]
 }
 
 // Lookup returns the secrets logged for a client random.

@@ -1,6 +1,7 @@
 package tlsdecrypt
 
 import (
+	"bytes"
 	"crypto/cipher"
 	"encoding/binary"
 )
@@ -104,7 +105,11 @@ type Session struct {
 	haveCR  bool
 	cr      [32]byte
 	haveSH  bool
-	hrr     bool // a HelloRetryRequest was seen
+	hrr     bool   // a HelloRetryRequest was seen
+	chSID   []byte // ClientHello session ID
+	ticket  []byte // ClientHello session ticket
+	newTkt  []byte // TLS 1.2 NewSessionTicket from the server
+	resumed bool   // TLS 1.2 abbreviated handshake: the server echoed the session ID
 	sh      serverHello
 	suite   *suite // nil when not supported
 	secrets Secrets
@@ -376,7 +381,7 @@ func (s *Session) record(d int, typ byte, rec []byte) bool {
 				return true // middlebox compatibility (RFC 8446 §D.4)
 			}
 			h.state, h.keyed, h.seq = stateEncrypted, false, 0
-			h.hs.reset()
+			h.hs.reset(true)
 			return true
 		case recApplicationData:
 			if !s.haveSH {
@@ -388,7 +393,7 @@ func (s *Session) record(d int, typ byte, rec []byte) bool {
 				return true
 			}
 			h.state, h.keyed, h.epoch = stateEncrypted, false, epochHandshake
-			h.hs.reset()
+			h.hs.reset(true)
 		default: // alerts and heartbeats in the clear
 			return true
 		}
@@ -477,13 +482,19 @@ func (s *Session) noServerHello(d int, rec []byte) bool {
 func (s *Session) hello(d int, typ byte, body []byte) error {
 	switch typ {
 	case hsClientHello:
-		cr, err := clientHello(body)
+		ch, err := clientHello(body)
 		if err != nil {
 			return err
 		}
 		// A second ClientHello (after a HelloRetryRequest) keeps its random.
-		s.cr, s.haveCR, s.client = cr, true, int8(d)
+		s.cr, s.haveCR, s.client = ch.random, true, int8(d)
+		s.chSID = append(s.chSID[:0], ch.sessionID...)
+		s.ticket = append(s.ticket[:0], ch.ticket...)
 		s.looked = false
+	case hsNewTicket:
+		if t := newSessionTicket(body); t != nil && int(s.client) != d {
+			s.newTkt = append(s.newTkt[:0], t...)
+		}
 	case hsServerHello:
 		if !s.haveCR || int(s.client) == d {
 			return errShort
@@ -497,6 +508,7 @@ func (s *Session) hello(d int, typ byte, body []byte) error {
 			return nil // HelloRetryRequest: the real ServerHello follows
 		}
 		s.sh, s.haveSH = sh, true
+		s.resumed = sh.version == VersionTLS12 && sh.sidLen > 0 && bytes.Equal(sh.sid[:sh.sidLen], s.chSID)
 		s.suite = findSuite(sh.suite)
 		if s.suite != nil && s.suite.tls13 != (sh.version == VersionTLS13) {
 			s.suite = nil
@@ -531,10 +543,15 @@ func (s *Session) install(d int) Reason {
 	isClient := int(s.client) != 1-d // the direction that sent the ClientHello, or this one when unknown
 	sec := s.lookup()
 	if !s.suite.tls13 {
-		if sec.Master == nil {
+		master := sec.Master
+		if master == nil && s.resumed && s.keys != nil {
+			master = s.resumedMaster()
+		}
+		if master == nil {
 			return ReasonNoKey
 		}
-		ck, sk, civ, siv := s.suite.keys12(sec.Master, s.cr[:], s.sh.random[:])
+		s.remember(master)
+		ck, sk, civ, siv := s.suite.keys12(master, s.cr[:], s.sh.random[:])
 		key, iv := sk, siv
 		if isClient {
 			key, iv = ck, civ
@@ -560,6 +577,35 @@ func (s *Session) install(d int) Reason {
 	}
 	h.secret = secret
 	return s.setSecret(h)
+}
+
+// resumedMaster finds the master secret of the session a TLS 1.2
+// abbreviated handshake resumed: by the ticket the client offered, else by
+// the session ID the server echoed.
+func (s *Session) resumedMaster() []byte {
+	if len(s.ticket) > 0 {
+		if m := s.keys.resumedMaster("t" + string(s.ticket)); m != nil {
+			return m
+		}
+	}
+	return s.keys.resumedMaster("s" + string(s.sh.sid[:s.sh.sidLen]))
+}
+
+// remember records a TLS 1.2 master secret under the session ID the server
+// gave and the ticket it sent, so that connections resuming this session
+// can be decrypted even though key logs (Go's among them) write no line
+// for a resumed connection.
+func (s *Session) remember(master []byte) {
+	if s.keys == nil {
+		return
+	}
+	if s.sh.sidLen > 0 {
+		s.keys.rememberMaster("s"+string(s.sh.sid[:s.sh.sidLen]), master)
+	}
+	if len(s.newTkt) > 0 {
+		s.keys.rememberMaster("t"+string(s.newTkt), master)
+		s.newTkt = s.newTkt[:0]
+	}
 }
 
 func (s *Session) setSecret(h *half) Reason {

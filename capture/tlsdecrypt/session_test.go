@@ -144,19 +144,44 @@ func TestDecryptTLS13ChaCha(t *testing.T) {
 	}
 }
 
-// TestTLS12Resumption pins a limit: Go's KeyLogWriter writes no
-// CLIENT_RANDOM line for a resumed TLS 1.2 connection (crypto/tls logs the
-// master secret only in a full handshake), and the session does not carry
-// master secrets from one connection to the next by session ID or ticket,
-// so such a connection counts as having no key.
+// TestTLS12Resumption: Go's KeyLogWriter writes no CLIENT_RANDOM line for
+// a resumed TLS 1.2 connection (crypto/tls logs the master secret only in a
+// full handshake). The sessions learn the master secret by session ID and
+// ticket from the full handshake they decrypted, through the shared
+// KeyLog; without that first connection the resumed one has no key.
 func TestTLS12Resumption(t *testing.T) {
-	call := recordCall(t, pcapgen.TLSCallOptions{MaxVersion: tls.VersionTLS12, Resume: true, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}})
-	if !call.Resumed {
-		t.Fatal("did not resume")
-	}
-	s, c := replay(call, keyLogOf(t, call.KeyLog), nil)
-	s.Close()
-	if len(c.got[0])+len(c.got[1]) != 0 || s.Reason() != ReasonNoKey || s.Stats().NotDecrypted[ReasonNoKey] == 0 {
-		t.Errorf("emitted %d bytes, reason %v, stats %v", len(c.got[0])+len(c.got[1]), s.Reason(), s.Stats().NotDecrypted)
+	for _, o := range []pcapgen.TLSCallOptions{
+		{MaxVersion: tls.VersionTLS12, Resume: true, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}},
+		{MaxVersion: tls.VersionTLS12, Resume: true, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256}},
+	} {
+		call := recordCall(t, o)
+		if !call.Resumed || len(call.Earlier) == 0 {
+			t.Fatal("did not resume")
+		}
+		keys := keyLogOf(t, call.KeyLog)
+		if n := keys.Stats().Randoms; n != 1 {
+			t.Fatalf("key log has %d client randoms, want the first connection's only", n)
+		}
+		// Alone, the resumed connection has no key.
+		s, c := replay(call, keyLogOf(t, call.KeyLog), nil)
+		s.Close()
+		if len(c.got[0])+len(c.got[1]) != 0 || s.Reason() != ReasonNoKey || s.Stats().NotDecrypted[ReasonNoKey] == 0 {
+			t.Errorf("alone: emitted %d bytes, reason %v, stats %v", len(c.got[0])+len(c.got[1]), s.Reason(), s.Stats().NotDecrypted)
+		}
+		// After the first connection, it decrypts.
+		first := *call
+		first.Writes = call.Earlier
+		fs, fc := replay(&first, keys, nil)
+		if !bytes.Equal(fc.got[0], call.Plain[0]) || fs.resumed {
+			t.Fatalf("first connection: %d bytes, resumed %v", len(fc.got[0]), fs.resumed)
+		}
+		if keys.Stats().Resumable == 0 {
+			t.Fatal("nothing remembered for resumption")
+		}
+		s, c = replay(call, keys, nil)
+		if !s.resumed {
+			t.Error("resumption not recognised")
+		}
+		checkDecrypted(t, s, c, call)
 	}
 }

@@ -41,8 +41,8 @@ type TLSCallOptions struct {
 	// X25519MLKEM768 and X25519) makes a TLS 1.3 server answer with a
 	// HelloRetryRequest.
 	ServerCurves []tls.CurveID
-	// Resume plays the call once on a connection that is not recorded, so
-	// that the recorded one resumes its session (an abbreviated TLS 1.2
+	// Resume plays the call once on a first connection (its writes go to
+	// TLSCall.Earlier), so that the recorded one resumes its session (an abbreviated TLS 1.2
 	// handshake, or a TLS 1.3 PSK one).
 	Resume bool
 }
@@ -63,6 +63,9 @@ type TLSCall struct {
 	Version     uint16     // negotiated TLS version
 	CipherSuite uint16     // negotiated cipher suite
 	Resumed     bool       // the handshake resumed an earlier session
+	// Earlier holds, with Resume, the writes of the first connection, whose
+	// session the recorded one resumed (its keys are in KeyLog too).
+	Earlier []TLSWrite
 }
 
 // Wire returns the concatenated bytes one side wrote.
@@ -182,15 +185,19 @@ func RunTLSCall(steps []TLSCallStep, o TLSCallOptions) (*TLSCall, error) {
 		CipherSuites: o.CipherSuites,
 		KeyLogWriter: keylog,
 	}
+	var first *TLSCall
 	if o.Resume {
 		cliConf.ClientSessionCache = tls.NewLRUClientSessionCache(4)
-		if _, err := runConn(steps, cliConf, srvConf, &recorder{}); err != nil {
+		if first, err = runConn(steps, cliConf, srvConf, &recorder{}); err != nil {
 			return nil, fmt.Errorf("first connection: %w", err)
 		}
 	}
 	call, err := runConn(steps, cliConf, srvConf, &recorder{})
 	if err != nil {
 		return nil, err
+	}
+	if first != nil {
+		call.Earlier = first.Writes
 	}
 	keylog.mu.Lock()
 	call.KeyLog = append([]byte(nil), keylog.b.Bytes()...)
