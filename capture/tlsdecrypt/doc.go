@@ -17,11 +17,20 @@
 //     an explicit 8-byte nonce (RFC 5288), ChaCha20-Poly1305 ones XOR the
 //     sequence number into the IV (RFC 7905). Sequence numbers start at 0
 //     after each side's ChangeCipherSpec.
+//
 //   - TLS 1.3 (RFC 8446): the *_HANDSHAKE_TRAFFIC_SECRET lines protect the
 //     records up to each side's Finished, the *_TRAFFIC_SECRET_0 lines those
 //     after it, and each KeyUpdate moves its sender to the next secret
 //     (HKDF-Expand-Label "traffic upd"). The sequence number restarts at 0
 //     with every key.
+//
+//   - TLS 1.2 resumption: key logs (Go's among them) write no line for a
+//     resumed connection. A session that decrypted a full handshake stores
+//     its master secret in the KeyLog under the server's session ID and
+//     the NewSessionTicket it sent; a later abbreviated handshake (the
+//     server echoes the client's session ID) looks it up by the offered
+//     ticket, else by session ID. A resumption whose full handshake was not
+//     in the capture counts as ReasonNoKey.
 //
 // Suites: AES-128-GCM, AES-256-GCM and ChaCha20-Poly1305, in TLS 1.2 (with
 // any key exchange) and TLS 1.3. Anything else (CBC suites, TLS 1.1 and
@@ -60,4 +69,21 @@
 //
 // A Session is not safe for concurrent use. A KeyLog is: Watch adds lines
 // in its own goroutine while sessions look secrets up.
+//
+// # Wiring it into a TCP reassembler
+//
+// One KeyLog per run: ReadFile for a replayed capture, or Watch(ctx, path,
+// 0) in a goroutine for a live one. One Session per TCP connection whose
+// first client bytes are a TLS handshake record (0x16 0x03 0x0N) or that
+// uses port 5061, created with Config{Keys, Emit}. Feed each direction's
+// in-order bytes exactly once, in capture order across directions (the
+// ServerHello must be fed before the client's encrypted records can be
+// opened; records that come earlier wait). Emit gets plaintext records:
+// frame SIP messages from them per direction as from a plain TCP stream.
+// On connection end or eviction call Close, then add Stats to the totals.
+// A byte gap in the TCP stream breaks record alignment: after it the
+// direction stops decrypting (ReasonMalformed for a header that makes no
+// sense, or ReasonDecryptFailed three records on); a new Session started
+// mid-stream counts ReasonNoHandshake, so keep the failed one until the
+// connection ends.
 package tlsdecrypt
