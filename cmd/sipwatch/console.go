@@ -20,25 +20,12 @@ reading captures with -r (or 'sipwatch replay FILE') needs no privilege.
 
 `
 
-// fileList collects the values of a repeatable -r flag.
-type fileList []string
-
-func (l *fileList) String() string { return strings.Join(*l, ",") }
-
-func (l *fileList) Set(v string) error {
-	if v == "" {
-		return errors.New("empty file name")
-	}
-	*l = append(*l, v)
-	return nil
-}
-
 // runConsole implements `sipwatch [flags]`: the console on live traffic,
 // or on captures with -r.
 func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	c := newCommand("", consoleUsage)
 	ports := c.fs.String("ports", "", "only consider UDP/TCP traffic to or from these `ports` (comma-separated; ranges like 5060-5080); default live: 5060,5061, filtered in the kernel; default with -r: any port")
-	var files fileList
+	var files listFlag
 	c.fs.Var(&files, "r", "read the capture `FILE` instead of capturing live; repeat for several (merged by time)")
 	speedFlag := c.fs.String("speed", "max", "with -r: replay `speed`, a multiple of the capture's own pace (1, 10, 100, 0.5 …) or max")
 	paused := c.fs.Bool("paused", false, "with -r: open the console with the replay held before its first packet; p starts it")
@@ -74,7 +61,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return c.errorf("--speed and --paused apply to a replay (-r FILE)")
 	}
 	if len(lf.interfaces) == 0 {
-		lf.interfaces = interfaceList{"any"}
+		lf.interfaces = listFlag{"any"}
 	}
 	ls, err := lf.settings(c, *ports)
 	if err != nil {

@@ -28,14 +28,14 @@ import (
 // LiveSource, which makes a blocked Next return io.EOF, and does nothing
 // else.
 
-// interfaceList collects the values of a repeatable -i flag.
-type interfaceList []string
+// listFlag collects the values of a repeatable flag (-i, -r).
+type listFlag []string
 
-func (l *interfaceList) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
 
-func (l *interfaceList) Set(v string) error {
+func (l *listFlag) Set(v string) error {
 	if v == "" {
-		return errors.New("empty interface name")
+		return errors.New("empty value")
 	}
 	*l = append(*l, v)
 	return nil
@@ -44,7 +44,7 @@ func (l *interfaceList) Set(v string) error {
 // liveFlags are the options of `sipwatch stats` that only apply to a live
 // capture (-i).
 type liveFlags struct {
-	interfaces interfaceList
+	interfaces listFlag
 	duration   time.Duration
 	count      uint64
 	anyPort    bool
