@@ -40,6 +40,8 @@ func writeTracking(b *strings.Builder, t *track.Snapshot) {
 		b.WriteString("\n")
 	}
 
+	writeLimits(b, t)
+
 	r := &t.Registrations
 	if r.Requests > 0 {
 		fmt.Fprintf(b, "\nRegistrations: %d attempts, %d succeeded, %d failed, %d timed out, %d challenges; %d bindings active\n",
@@ -149,4 +151,20 @@ func pct(r track.Ratio) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.1f%%", *r.Percent)
+}
+
+// writeLimits says in words when the tracker's tables reached their caps:
+// the counts above stay right, but what was evicted early has no outcome.
+func writeLimits(b *strings.Builder, t *track.Snapshot) {
+	if x := &t.Transactions; x.Evicted > 0 {
+		fmt.Fprintf(b, "  Limit: %d transactions evicted (%d still waiting for a final response): the capture holds more open transactions than the table's %d\n",
+			x.Evicted, x.EvictedOpen, x.Capacity)
+	}
+	if c := &t.Calls; c.Evicted > 0 {
+		fmt.Fprintf(b, "  Limit: %d calls evicted (%d before their setup ended, left out of the setup metrics): more calls at once than the table's %d\n",
+			c.Evicted, c.EvictedInSetup, c.Capacity)
+	}
+	if r := &t.Registrations; r.Evicted > 0 {
+		fmt.Fprintf(b, "  Limit: %d registrations evicted: more bindings than the table's %d\n", r.Evicted, r.Capacity)
+	}
 }
