@@ -83,11 +83,13 @@ func TestKeyUpdate(t *testing.T) {
 	client := tls.Client(cp, &tls.Config{RootCAs: pool, ServerName: "sip.example.test", MinVersion: tls.VersionTLS13, KeyLogWriter: &keylog})
 
 	serverDone := make(chan error, 1)
+	inviteRead := make(chan struct{})
 	go func() {
 		err := func() error {
 			if _, err := io.ReadFull(server, make([]byte, len(invite))); err != nil {
 				return err
 			}
+			close(inviteRead)
 			if _, err := server.Write(responses); err != nil {
 				return err
 			}
@@ -114,9 +116,17 @@ func TestKeyUpdate(t *testing.T) {
 	if _, err := client.Write(invite); err != nil {
 		t.Fatal(err)
 	}
-	// Wait for the server to have read the INVITE, then count the client's
-	// records under its application secret: all but the first encrypted
-	// one (its Finished).
+	// Wait for the server to have read the whole INVITE (every record of
+	// it has then passed the logging conn), then count the client's records
+	// under its application secret: all but the first encrypted one (its
+	// Finished). Counting earlier raced with an INVITE still being written.
+	select {
+	case <-inviteRead:
+	case err := <-serverDone:
+		t.Fatalf("server: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server did not read the INVITE")
+	}
 	var n int
 	for start := time.Now(); time.Since(start) < 10*time.Second; time.Sleep(5 * time.Millisecond) {
 		mu.Lock()
