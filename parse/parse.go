@@ -50,8 +50,41 @@ const (
 	seenCSeq
 )
 
+// parse parses data within lim. It first scans header lines with the
+// fast rule, which looks only for LF and takes a CR before it as part of
+// the line end, and then checks with one count over the bytes it scanned
+// that no other CR was among them. A CR elsewhere ends a line by itself
+// (tshark reads bare CR that way), so such a rare message is scanned again
+// with the exact rule for every line.
 func (m *Message) parse(data []byte, lim *Limits) error {
+	var sc lineScan
+	err := m.scan(data, lim, &sc, false)
+	if sc.hdrStart < sc.scanned && bytes.Count(data[sc.hdrStart:sc.scanned], crByte) != sc.crEnds {
+		err = m.scan(data, lim, &sc, true)
+	}
+	return err
+}
+
+var crByte = []byte{'\r'}
+
+// lineScan is what a fast scan records for parse's bare-CR check: the
+// header bytes it read, data[hdrStart:scanned], and how many CRs among them
+// ended a line.
+type lineScan struct {
+	hdrStart, scanned, crEnds int
+}
+
+// lineEnd records the line end data[end:next] as scanned.
+func (sc *lineScan) lineEnd(data []byte, end, next int) {
+	if end < next && data[end] == '\r' {
+		sc.crEnds++
+	}
+	sc.scanned = next
+}
+
+func (m *Message) scan(data []byte, lim *Limits, sc *lineScan, exact bool) error {
 	*m = Message{MaxForwards: -1, ContentLength: -1, Expires: -1}
+	*sc = lineScan{}
 	maxLine := lim.MaxLineLength
 
 	pos := 0
@@ -92,6 +125,7 @@ func (m *Message) parse(data []byte, lim *Limits) error {
 		return m.fail(data, ErrUnterminated, len(data))
 	}
 	pos = next
+	sc.hdrStart, sc.scanned = pos, pos
 
 	// Header fields (RFC 3261 §7.3).
 	lines := 0
@@ -99,15 +133,18 @@ func (m *Message) parse(data []byte, lim *Limits) error {
 		if pos >= len(data) {
 			return m.fail(data, ErrUnterminated, pos)
 		}
-		// The common case, a short line ending in CR LF or LF with no
-		// other CR in it, is found inline; nextLine handles the rest.
+		// The common case, a short line ending in CR LF or LF, is found
+		// inline (parse checks afterwards that it held no other CR);
+		// nextLine handles the rest.
 		fast := false
-		if i := bytes.IndexByte(data[pos:], '\n'); i >= 0 && i <= maxLine+1 {
-			end, next = pos+i, pos+i+1
-			if i > 0 && data[end-1] == '\r' {
-				end--
+		if !exact {
+			if i := bytes.IndexByte(data[pos:], '\n'); i >= 0 && i <= maxLine+1 {
+				end, next = pos+i, pos+i+1
+				if i > 0 && data[end-1] == '\r' {
+					end--
+				}
+				fast = end-pos <= maxLine
 			}
-			fast = end-pos <= maxLine && bytes.IndexByte(data[pos:end], '\r') < 0
 		}
 		if !fast {
 			end, next, st = nextLine(data, pos, maxLine, false)
@@ -120,6 +157,7 @@ func (m *Message) parse(data []byte, lim *Limits) error {
 				return m.fail(data, ErrUnterminated, pos)
 			}
 		}
+		sc.lineEnd(data, end, next)
 		if end == pos {
 			pos = next // the empty line
 			break
@@ -161,6 +199,7 @@ func (m *Message) parse(data []byte, lim *Limits) error {
 			case lineUnterminated:
 				return m.fail(data, ErrUnterminated, foldAt)
 			}
+			sc.lineEnd(data, end, next)
 			if lines++; lines > lim.MaxHeaders {
 				return m.fail(data, ErrTooManyHeaders, foldAt)
 			}

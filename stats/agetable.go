@@ -17,7 +17,10 @@ import (
 // comes up, an entry updated since is rescheduled, one that was not is
 // dropped. Each insert examines at most expireWork entries, so no message
 // pays for a long pass. A new key in a full table evicts the entry idle
-// longest among the oldest few (bounded.Table.Victim). Lookups and updates
+// longest among the oldest few (bounded.Table.Victim). The table keeps its
+// entries in insertion order (bounded.NewFIFO): deadlines are a fixed age
+// after capture time, so that order is deadline order and each operation
+// costs O(1), where a heap would sift on every eviction. Lookups and updates
 // never allocate; inserts allocate only while the table grows to its cap.
 type ageTable[V any] struct {
 	t       *bounded.Table[aged[V]]
@@ -36,7 +39,7 @@ type aged[V any] struct {
 const expireWork = 4
 
 func newAgeTable[V any](limit int, maxAge int64) *ageTable[V] {
-	return &ageTable[V]{t: bounded.New[aged[V]](limit), maxAge: max(maxAge, 1)}
+	return &ageTable[V]{t: bounded.NewFIFO[aged[V]](limit), maxAge: max(maxAge, 1)}
 }
 
 // get returns the entry of k without updating it.

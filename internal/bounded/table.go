@@ -36,13 +36,28 @@ type Table[T any] struct {
 	index map[uint64]int32
 	keys  []uint64
 	ents  []T
-	due   []int64 // recorded deadline of each slot
 	pos   []int32 // heap position of each slot; -1 when the slot is free
 	queue []Queue // the heap each slot is in
-	heaps [NumQueues][]int32
+	heaps [NumQueues][]node
 	free  []int32
 	n     int
 	max   int
+
+	// fifo orders each queue by insertion (see NewFIFO): heaps[q] is then
+	// a queue whose live nodes start at heads[q], a node at index i being
+	// live when its slot's pos is i. Nodes left behind by Remove and
+	// Reschedule are skipped at the head and compacted away.
+	fifo  bool
+	heads [NumQueues]int
+}
+
+// node is a heap element: a slot and its recorded deadline, kept together so
+// that sifting compares deadlines without an indirection per step (the
+// tables hold up to millions of entries, and an eviction sifts on every
+// new key of a full table).
+type node struct {
+	due  int64
+	slot int32
 }
 
 // New returns an empty table that holds at most limit entries (at least
@@ -55,11 +70,23 @@ func New[T any](limit int) *Table[T] {
 		index: make(map[uint64]int32, n),
 		keys:  make([]uint64, 0, n),
 		ents:  make([]T, 0, n),
-		due:   make([]int64, 0, n),
 		pos:   make([]int32, 0, n),
 		queue: make([]Queue, 0, n),
 		max:   limit,
 	}
+}
+
+// NewFIFO returns an empty table like New whose queues keep entries in the
+// order they were inserted or rescheduled instead of by deadline: every
+// operation costs O(1) (amortised) instead of O(log n). It suits callers
+// whose deadlines grow in that order, a fixed age after a capture time, as
+// stats' tables do; an entry whose deadline is earlier than one queued
+// before it waits for it. The recorded deadline at the head of a queue is
+// still the one Expire and Victim compare.
+func NewFIFO[T any](limit int) *Table[T] {
+	t := New[T](limit)
+	t.fifo = true
+	return t
 }
 
 // Len returns the number of entries.
@@ -103,7 +130,7 @@ func (t *Table[T]) Slots() int { return len(t.ents) }
 func (t *Table[T]) SlotCap() int { return cap(t.ents) }
 
 // Due returns the recorded deadline of slot s.
-func (t *Table[T]) Due(s int32) int64 { return t.due[s] }
+func (t *Table[T]) Due(s int32) int64 { return t.heaps[t.queue[s]][t.pos[s]].due }
 
 // Insert adds a zeroed entry under key k to queue q with deadline due and
 // returns its slot. k must not be in the table, and the table must not be
@@ -126,7 +153,6 @@ func (t *Table[T]) Insert(k uint64, q Queue, due int64) int32 {
 		s = int32(len(t.ents))
 		t.ents = append(t.ents, zero)
 		t.keys = append(t.keys, 0)
-		t.due = append(t.due, 0)
 		t.pos = append(t.pos, -1)
 		t.queue = append(t.queue, q)
 	}
@@ -146,7 +172,6 @@ func (t *Table[T]) grow() {
 	}
 	t.ents = regrow(t.ents, n)
 	t.keys = regrow(t.keys, n)
-	t.due = regrow(t.due, n)
 	t.pos = regrow(t.pos, n)
 	t.queue = regrow(t.queue, n)
 }
@@ -182,20 +207,30 @@ func (t *Table[T]) Top() (int32, int64, bool) {
 
 // TopOf returns the slot with the earliest recorded deadline in queue q.
 func (t *Table[T]) TopOf(q Queue) (int32, int64, bool) {
-	h := t.heaps[q]
+	h := t.heaps[q][t.heads[q]:]
 	if len(h) == 0 {
 		return 0, 0, false
 	}
-	return h[0], t.due[h[0]], true
+	return h[0].slot, h[0].due, true
 }
 
 // Reschedule records deadline due for slot s, in the queue it is in.
 func (t *Table[T]) Reschedule(s int32, due int64) {
-	t.due[s] = due
 	q := t.queue[s]
+	if t.fifo {
+		t.pop(s)
+		t.push(s, q, due)
+		return
+	}
 	i := int(t.pos[s])
-	t.down(q, i)
-	t.up(q, i)
+	h := t.heaps[q]
+	old := h[i].due
+	h[i].due = due
+	if due > old {
+		t.down(q, i)
+	} else {
+		t.up(q, i)
+	}
 }
 
 // Settle puts slot s in queue q with deadline due: exactly when exact is set
@@ -208,7 +243,7 @@ func (t *Table[T]) Settle(s int32, due int64, q Queue, exact bool) {
 		t.push(s, q, due)
 		return
 	}
-	if exact || due < t.due[s] {
+	if exact || due < t.Due(s) || t.fifo && due != t.Due(s) {
 		t.Reschedule(s, due)
 	}
 }
@@ -217,8 +252,8 @@ func (t *Table[T]) Settle(s int32, due int64, q Queue, exact bool) {
 // now: whether Expire has anything to do. It is small enough to be inlined,
 // so a caller on a hot path can skip the call to Expire.
 func (t *Table[T]) DueBy(now int64) bool {
-	h0, h1 := t.heaps[0], t.heaps[1] // NumQueues is 2
-	return len(h0) > 0 && t.due[h0[0]] <= now || len(h1) > 0 && t.due[h1[0]] <= now
+	h0, h1 := t.heaps[0][t.heads[0]:], t.heaps[1][t.heads[1]:] // NumQueues is 2
+	return len(h0) > 0 && h0[0].due <= now || len(h1) > 0 && h1[0].due <= now
 }
 
 // Expire handles the entries whose recorded deadline is at or before now,
@@ -275,6 +310,9 @@ func (t *Table[T]) Each(fn func(int32, *T)) {
 // Check verifies the table's structure: the count, the index, the free
 // list and the heap order. It is for tests and fuzz targets.
 func (t *Table[T]) Check() error {
+	if t.fifo {
+		return t.checkFIFO()
+	}
 	inHeaps := 0
 	for q := range t.heaps {
 		inHeaps += len(t.heaps[q])
@@ -286,14 +324,15 @@ func (t *Table[T]) Check() error {
 	}
 	for q := range t.heaps {
 		h := t.heaps[q]
-		for i, s := range h {
+		for i, nd := range h {
+			s := nd.slot
 			if int(t.pos[s]) != i || t.queue[s] != Queue(q) {
 				return fmt.Errorf("bounded: slot %d misfiled in queue %d", s, q)
 			}
 			if k, ok := t.index[t.keys[s]]; !ok || k != s {
 				return fmt.Errorf("bounded: slot %d not indexed under its key", s)
 			}
-			if i > 0 && t.due[h[(i-1)/2]] > t.due[s] {
+			if i > 0 && h[(i-1)/arity].due > nd.due {
 				return fmt.Errorf("bounded: heap order broken in queue %d at %d", q, i)
 			}
 		}
@@ -306,69 +345,158 @@ func (t *Table[T]) Check() error {
 	return nil
 }
 
+// arity is the number of children of a heap node: a 4-ary heap is half as
+// deep as a binary one and a node's children share a cache line.
+const arity = 4
+
 func (t *Table[T]) push(s int32, q Queue, due int64) {
-	t.due[s] = due
 	t.queue[s] = q
-	t.pos[s] = int32(len(t.heaps[q]))
-	t.heaps[q] = append(t.heaps[q], s)
+	t.heaps[q] = append(t.heaps[q], node{due: due, slot: s})
+	if t.fifo {
+		t.pos[s] = int32(len(t.heaps[q]) - 1)
+		return
+	}
 	t.up(q, len(t.heaps[q])-1)
 }
 
 // pop takes slot s out of its heap.
 func (t *Table[T]) pop(s int32) {
 	q := t.queue[s]
+	if t.fifo {
+		t.pos[s] = -1
+		t.clean(q)
+		return
+	}
 	h := t.heaps[q]
 	i := int(t.pos[s])
 	last := len(h) - 1
-	if i != last {
-		t.swap(q, i, last)
-	}
+	moved := h[last]
 	t.heaps[q] = h[:last]
-	if i != last {
-		t.down(q, i)
-		t.up(q, i)
-	}
 	t.pos[s] = -1
+	if i == last {
+		return
+	}
+	h[i] = moved
+	t.pos[moved.slot] = int32(i)
+	if i > 0 && moved.due < h[(i-1)/arity].due {
+		t.up(q, i)
+	} else {
+		t.down(q, i)
+	}
 }
 
-func (t *Table[T]) less(q Queue, i, j int) bool {
-	h := t.heaps[q]
-	return t.due[h[i]] < t.due[h[j]]
-}
-
-func (t *Table[T]) swap(q Queue, i, j int) {
-	h := t.heaps[q]
-	h[i], h[j] = h[j], h[i]
-	t.pos[h[i]] = int32(i)
-	t.pos[h[j]] = int32(j)
-}
-
+// up moves the node at i towards the root to its place, and records the
+// positions of the nodes it passes.
 func (t *Table[T]) up(q Queue, i int) {
+	h := t.heaps[q]
+	nd := h[i]
 	for i > 0 {
-		p := (i - 1) / 2
-		if !t.less(q, i, p) {
-			return
+		p := (i - 1) / arity
+		if h[p].due <= nd.due {
+			break
 		}
-		t.swap(q, i, p)
+		h[i] = h[p]
+		t.pos[h[i].slot] = int32(i)
 		i = p
 	}
+	h[i] = nd
+	t.pos[nd.slot] = int32(i)
 }
 
+// down moves the node at i towards the leaves to its place.
 func (t *Table[T]) down(q Queue, i int) {
-	n := len(t.heaps[q])
+	h := t.heaps[q]
+	n := len(h)
+	nd := h[i]
 	for {
-		l := 2*i + 1
-		if l >= n {
-			return
+		c := arity*i + 1
+		if c >= n {
+			break
 		}
-		c := l
-		if r := l + 1; r < n && t.less(q, r, l) {
-			c = r
+		// The earliest of up to arity children.
+		end := min(c+arity, n)
+		for j := c + 1; j < end; j++ {
+			if h[j].due < h[c].due {
+				c = j
+			}
 		}
-		if !t.less(q, c, i) {
-			return
+		if h[c].due >= nd.due {
+			break
 		}
-		t.swap(q, i, c)
+		h[i] = h[c]
+		t.pos[h[i].slot] = int32(i)
 		i = c
 	}
+	h[i] = nd
+	t.pos[nd.slot] = int32(i)
+}
+
+// live reports whether node i of FIFO queue q is its slot's current node.
+func (t *Table[T]) live(q Queue, i int) bool {
+	s := t.heaps[q][i].slot
+	return int(t.pos[s]) == i && t.queue[s] == q
+}
+
+// clean drops the stale nodes at the head of FIFO queue q, so that its head
+// is live, and compacts the queue when stale nodes make up most of it: its
+// length stays below about twice the entries it holds.
+func (t *Table[T]) clean(q Queue) {
+	h := t.heaps[q]
+	i := t.heads[q]
+	for i < len(h) && !t.live(q, i) {
+		i++
+	}
+	if i == len(h) {
+		t.heaps[q], t.heads[q] = h[:0], 0
+		return
+	}
+	t.heads[q] = i
+	if len(h) < 64 || len(h) < 2*t.n {
+		return
+	}
+	// Move the live nodes to the front, in order.
+	w := 0
+	for r := i; r < len(h); r++ {
+		if t.live(q, r) {
+			h[w] = h[r]
+			t.pos[h[w].slot] = int32(w)
+			w++
+		}
+	}
+	t.heaps[q], t.heads[q] = h[:w], 0
+}
+
+// checkFIFO is Check for a FIFO table.
+func (t *Table[T]) checkFIFO() error {
+	live := 0
+	for q := range t.heaps {
+		h := t.heaps[q]
+		if t.heads[q] < len(h) && !t.live(Queue(q), t.heads[q]) {
+			return fmt.Errorf("bounded: stale head in queue %d", q)
+		}
+		for i := t.heads[q]; i < len(h); i++ {
+			if !t.live(Queue(q), i) {
+				continue
+			}
+			live++
+			s := h[i].slot
+			if k, ok := t.index[t.keys[s]]; !ok || k != s {
+				return fmt.Errorf("bounded: slot %d not indexed under its key", s)
+			}
+		}
+		if len(h) > max(64, 2*t.n+1) {
+			return fmt.Errorf("bounded: queue %d holds %d nodes for %d entries", q, len(h), t.n)
+		}
+	}
+	if t.n > t.max || len(t.index) != t.n || live != t.n || t.n+len(t.free) != len(t.ents) ||
+		cap(t.ents) > t.max {
+		return fmt.Errorf("bounded: n %d max %d index %d live %d free %d slots %d cap %d",
+			t.n, t.max, len(t.index), live, len(t.free), len(t.ents), cap(t.ents))
+	}
+	for _, s := range t.free {
+		if t.pos[s] >= 0 {
+			return errors.New("bounded: a free slot is in a queue")
+		}
+	}
+	return nil
 }

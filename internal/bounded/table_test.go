@@ -199,8 +199,12 @@ func TestNewClampsTheCap(t *testing.T) {
 }
 
 func TestSteadyStateDoesNotAllocate(t *testing.T) {
-	const limit = 4096
-	tb := New[entry](limit)
+	t.Run("heap", func(t *testing.T) { testSteadyState(t, New[entry](4096)) })
+	t.Run("fifo", func(t *testing.T) { testSteadyState(t, NewFIFO[entry](4096)) })
+}
+
+func testSteadyState(t *testing.T, tb *Table[entry]) {
+	limit := tb.Max()
 	due := realDue(tb)
 	var next uint64
 	now := int64(0)
@@ -244,13 +248,20 @@ func FuzzTable(f *testing.F) {
 		if len(data) > 3*1000 {
 			return
 		}
-		const limit = 8
+		t.Run("heap", func(t *testing.T) { runTableOps(t, New[entry](8), data) })
+		t.Run("fifo", func(t *testing.T) { runTableOps(t, NewFIFO[entry](8), data) })
+	})
+}
+
+// runTableOps is FuzzTable's body for one table.
+func runTableOps(t *testing.T, tb *Table[entry], data []byte) {
+	{
+		limit := tb.Max()
 		type rec struct {
 			due  int64
 			q    Queue
 			real int64
 		}
-		tb := New[entry](limit)
 		model := map[uint64]rec{}
 		due := realDue(tb)
 		var now int64
@@ -326,5 +337,39 @@ func FuzzTable(f *testing.F) {
 				t.Fatalf("no top with %d entries", tb.Len())
 			}
 		}
-	})
+	}
+}
+
+// TestFIFOOrder: a FIFO table gives up its entries in the order they were
+// inserted or rescheduled, whatever their deadlines, and its queue stays
+// short however many entries are removed behind its head.
+func TestFIFOOrder(t *testing.T) {
+	tb := NewFIFO[entry](100)
+	for k := range uint64(10) {
+		tb.Insert(k, 0, int64(100-k)) // deadlines falling: a heap would reverse them
+	}
+	s, _ := tb.Lookup(3)
+	tb.Reschedule(s, 5)
+	var got []uint64
+	for tb.Len() > 0 {
+		s, _, _ := tb.TopOf(0)
+		got = append(got, tb.Key(s))
+		tb.Remove(s)
+	}
+	want := []uint64{0, 1, 2, 4, 5, 6, 7, 8, 9, 3}
+	if !slices.Equal(got, want) {
+		t.Errorf("order %v, want %v", got, want)
+	}
+	// Insert and remove behind a head that never leaves.
+	tb.Insert(1<<40, 0, 0)
+	for k := range uint64(10000) {
+		s := tb.Insert(k, 0, int64(k))
+		tb.Remove(s)
+		if err := tb.Check(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(tb.heaps[0]); n > 64 {
+		t.Errorf("queue holds %d nodes for %d entries", n, tb.Len())
+	}
 }
