@@ -81,6 +81,9 @@ type startLine struct {
 	// from being counted (ErrBadStatus with at least three digits,
 	// ErrBadVersion, ErrWhitespace): SIP to recognise, but malformed.
 	shape bool
+	// uriKind is a defect of the Request-URI that does not stop the parse
+	// (scanRequestURI), found when kind is 0.
+	uriKind ErrorKind
 }
 
 // splitStartLine checks a start line (without its line end):
@@ -99,7 +102,10 @@ type startLine struct {
 // a status code that is not three digits in 100..699 (ErrBadStatus), more
 // than one SP between the parts of a Request-Line, white space inside the
 // Request-URI or after the SIP-Version (ErrWhitespace).
-func splitStartLine(line []byte) (sl startLine) {
+//
+// With full unset only the shape is checked (sl.shape), which is all
+// IsStartLine needs: the Request-URI is not read.
+func splitStartLine(line []byte, full bool) (sl startLine) {
 	if vl := versionLen(line); vl > 0 && vl < len(line) && line[vl] == ' ' {
 		// Status-Line.
 		sl.sp1, sl.off = vl, vl+1
@@ -142,16 +148,19 @@ func splitStartLine(line []byte) (sl startLine) {
 		return sl
 	}
 	sl.isRequest, sl.vend, sl.shape = true, t, true
-	uri := line[sl.sp1+1 : sl.sp2]
+	if !full {
+		return sl // the shape is all IsStartLine needs
+	}
+	ws, uriKind := scanRequestURI(line[sl.sp1+1 : sl.sp2])
 	switch {
 	case t < len(line):
 		sl.kind, sl.off = ErrWhitespace, t
-	case bytes.IndexByte(uri, ' ') >= 0 || bytes.IndexByte(uri, '\t') >= 0:
+	case ws:
 		sl.kind, sl.off = ErrWhitespace, sl.sp1+1
 	case !equalFold(line[sl.sp2+1:t], sipVersion):
 		sl.kind, sl.off = ErrBadVersion, sl.sp2+1
 	default:
-		sl.kind = 0
+		sl.kind, sl.uriKind = 0, uriKind
 	}
 	return sl
 }
@@ -198,14 +207,18 @@ func IsStartLine(b []byte) bool { return Limits{}.IsStartLine(b) }
 
 // IsStartLine is the package-level IsStartLine within the limits l.
 func (l Limits) IsStartLine(b []byte) bool {
-	end, _, st := nextLine(b, 0, l.resolved().MaxLineLength, false)
+	max := l.MaxLineLength
+	if max <= 0 {
+		max = MaxLineLength
+	}
+	end, _, st := nextLine(b, 0, max, false)
 	return st != lineTooLong && startLineShape(b[:end])
 }
 
 // startLineShape reports whether line is a start line, possibly with a
 // defect Parse reports (see IsStartLine).
 func startLineShape(line []byte) bool {
-	sl := splitStartLine(line)
+	sl := splitStartLine(line, false)
 	return sl.kind == 0 || sl.shape
 }
 

@@ -7,35 +7,64 @@ import "bytes"
 // look for the mistakes RFC 4475 §3.1.2 lists, not for every deviation from
 // RFC 3261 §25, and they allocate nothing.
 
-// checkRequestURI checks a Request-URI that holds no white space (the start
-// line split guarantees that): no angle brackets, quotes or control bytes
-// (RFC 4475 §3.1.2.7), and no headers part in a SIP or SIPS URI (RFC 3261
-// §19.1.1, RFC 4475 §3.1.2.11).
+// checkRequestURI checks a Request-URI (RFC 4475 §3.1.2.7, §3.1.2.11); see
+// scanRequestURI.
 func checkRequestURI(u []byte) ErrorKind {
-	for _, c := range u {
-		if uriForbidden[c] {
-			return ErrBadRequestURI
-		}
-	}
-	if hasPrefixFold(u, "sip:") || hasPrefixFold(u, "sips:") {
-		// '?' may appear in the user part (RFC 3261 §25.1
-		// user-unreserved), so only one after the host counts.
-		host := u[bytes.LastIndexByte(u, '@')+1:]
-		if bytes.IndexByte(host, '?') >= 0 {
-			return ErrRequestURIHeaders
-		}
-	}
-	return 0
+	_, k := scanRequestURI(u)
+	return k
 }
 
-// uriForbidden marks the bytes no URI holds unescaped: controls, SP, DEL,
-// and the delimiters '<', '>' and '"' (RFC 3986 §2, RFC 3261 §25.1).
-var uriForbidden = func() (t [256]bool) {
-	for c := 0; c <= ' '; c++ {
-		t[c] = true
+// scanRequestURI reads a Request-URI once. ws reports white space in it,
+// which the start line's grammar forbids (splitStartLine's ErrWhitespace).
+// kind is the first other defect: angle brackets, quotes or control bytes,
+// which no URI holds unescaped (RFC 4475 §3.1.2.7), or a headers part in a
+// SIP or SIPS URI (RFC 3261 §19.1.1, RFC 4475 §3.1.2.11).
+func scanRequestURI(u []byte) (ws bool, kind ErrorKind) {
+	at, q := -1, -1 // the last '@' and '?'
+	bad := false
+	for i, c := range u {
+		switch uriClass[c] {
+		case 0:
+		case uriSpace:
+			ws = true
+		case uriForbidden:
+			bad = true
+		case uriAt:
+			at = i
+		case uriQuery:
+			q = i
+		}
 	}
-	t[0x7f] = true
-	t['<'], t['>'], t['"'] = true, true, true
+	switch {
+	case bad:
+		return ws, ErrBadRequestURI
+	case q > at && (hasPrefixFold(u, "sip:") || hasPrefixFold(u, "sips:")):
+		// '?' may appear in the user part (RFC 3261 §25.1
+		// user-unreserved), so only one after the host counts.
+		return ws, ErrRequestURIHeaders
+	}
+	return ws, 0
+}
+
+// Classes of Request-URI bytes for scanRequestURI.
+const (
+	uriSpace = 1 + iota
+	uriForbidden
+	uriAt
+	uriQuery
+)
+
+// uriClass marks the bytes no URI holds unescaped: SP and HTAB, other
+// controls and DEL, and the delimiters '<', '>' and '"' (RFC 3986 §2,
+// RFC 3261 §25.1); and the '@' and '?' that split off the host and headers.
+var uriClass = func() (t [256]uint8) {
+	for c := 0; c < ' '; c++ {
+		t[c] = uriForbidden
+	}
+	t[' '], t['\t'] = uriSpace, uriSpace
+	t[0x7f] = uriForbidden
+	t['<'], t['>'], t['"'] = uriForbidden, uriForbidden, uriForbidden
+	t['@'], t['?'] = uriAt, uriQuery
 	return t
 }()
 
@@ -54,49 +83,8 @@ func hasPrefixFold(b []byte, lowerPrefix string) bool {
 // ">" (§3.1.2.14), and an addr-spec without angle brackets must not hold a
 // comma or a question mark (RFC 3261 §20, RFC 4475 §3.1.2.13).
 func checkNameAddr(v []byte) ErrorKind {
-	v = TrimLWS(v)
-	if len(v) == 0 || len(v) == 1 && v[0] == '*' {
-		return 0
-	}
-	i := 0
-	if v[0] == '"' {
-		i = skipQuoted(v, 0)
-		if i == len(v) {
-			return ErrUnterminatedQuote
-		}
-		i++
-	}
-	lt := bytes.IndexByte(v[i:], '<')
-	if lt < 0 {
-		if i > 0 {
-			return 0 // a display name and no URI: ParseNameAddr finds none
-		}
-		// addr-spec: up to the first header parameter or white space.
-		u := v
-		if e := bytes.IndexAny(u, "; \t\r\n"); e >= 0 {
-			u = u[:e]
-		}
-		if bytes.IndexByte(u, '?') >= 0 || bytes.IndexByte(u, ',') >= 0 {
-			return ErrUnbracketedURI
-		}
-		return 0
-	}
-	lt += i
-	if i == 0 {
-		for _, c := range v[:lt] {
-			if !tokenChar[c] && !isLWS(c) {
-				return ErrBadDisplayName
-			}
-		}
-	}
-	us := lt + 1
-	if us < len(v) && isLWS(v[us]) {
-		return ErrWhitespace
-	}
-	if gt := bytes.IndexByte(v[us:], '>'); gt > 0 && isLWS(v[us+gt-1]) {
-		return ErrWhitespace
-	}
-	return 0
+	_, _, k := nameAddr(v)
+	return k
 }
 
 // hasEmptyParam reports whether a Via or Contact value has an empty

@@ -101,7 +101,7 @@ func (m *Message) scan(data []byte, lim *Limits, sc *lineScan, exact bool) error
 		return m.fail(data, ErrLineTooLong, pos)
 	}
 	line := data[pos:end]
-	sl := splitStartLine(line)
+	sl := splitStartLine(line, true)
 	if sl.kind != 0 {
 		return m.fail(data, sl.kind, pos+sl.off)
 	}
@@ -111,8 +111,8 @@ func (m *Message) scan(data []byte, lim *Limits, sc *lineScan, exact bool) error
 		m.Method = LookupMethod(m.MethodName)
 		m.RequestURI = line[sl.sp1+1 : sl.sp2]
 		m.Version = line[sl.sp2+1 : sl.vend]
-		if k := checkRequestURI(m.RequestURI); k != 0 {
-			m.defect(k, pos+sl.sp1+1, "")
+		if sl.uriKind != 0 {
+			m.defect(sl.uriKind, pos+sl.sp1+1, "")
 		}
 	} else {
 		m.StatusCode = sl.code
@@ -499,8 +499,9 @@ func (m *Message) from(v []byte) (ErrorKind, string) {
 	if m.once(seenFrom) {
 		return ErrDuplicateHeader, "From"
 	}
-	m.From, _ = ParseNameAddr(v)
-	if k := checkNameAddr(v); k != 0 {
+	var k ErrorKind
+	m.From, _, k = nameAddr(v)
+	if k != 0 {
 		return k, "From"
 	}
 	return 0, ""
@@ -510,8 +511,9 @@ func (m *Message) to(v []byte) (ErrorKind, string) {
 	if m.once(seenTo) {
 		return ErrDuplicateHeader, "To"
 	}
-	m.To, _ = ParseNameAddr(v)
-	if k := checkNameAddr(v); k != 0 {
+	var k ErrorKind
+	m.To, _, k = nameAddr(v)
+	if k != 0 {
 		return k, "To"
 	}
 	return 0, ""

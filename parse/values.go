@@ -388,19 +388,42 @@ func ParseVia(v []byte) (via Via, ok bool) {
 // header parameters (RFC 3261 §20). ok reports whether a URI was found; Raw
 // is always v without surrounding white space.
 func ParseNameAddr(v []byte) (na NameAddr, ok bool) {
+	na, ok, _ = nameAddr(v)
+	return na, ok
+}
+
+// nameAddr is ParseNameAddr, and also reports the first grammar defect of
+// the value (see checkNameAddr) from the same pass.
+func nameAddr(v []byte) (na NameAddr, ok bool, kind ErrorKind) {
 	v = TrimLWS(v)
 	na.Raw = v
 	i := 0
 	if len(v) > 0 && v[0] == '"' {
-		i = skipQuoted(v, 0) + 1
-		if i > len(v) {
-			return na, false
+		i = skipQuoted(v, 0)
+		if i == len(v) {
+			return na, false, ErrUnterminatedQuote
 		}
+		i++
 	}
 	var params []byte
 	if lt := bytes.IndexByte(v[i:], '<'); lt >= 0 {
-		us := i + lt + 1
+		lt += i
+		if i == 0 {
+			for _, c := range v[:lt] {
+				if !tokenChar[c] && !isLWS(c) {
+					kind = ErrBadDisplayName
+					break
+				}
+			}
+		}
+		us := lt + 1
+		if kind == 0 && us < len(v) && isLWS(v[us]) {
+			kind = ErrWhitespace
+		}
 		gt := bytes.IndexByte(v[us:], '>')
+		if kind == 0 && gt > 0 && isLWS(v[us+gt-1]) {
+			kind = ErrWhitespace
+		}
 		if gt < 0 {
 			na.URI = TrimLWS(v[us:])
 		} else {
@@ -408,6 +431,7 @@ func ParseNameAddr(v []byte) (na NameAddr, ok bool) {
 			params = v[us+gt+1:]
 		}
 	} else {
+		bare := i == 0
 		for i < len(v) && isLWS(v[i]) {
 			i++
 		}
@@ -417,13 +441,18 @@ func ParseNameAddr(v []byte) (na NameAddr, ok bool) {
 		}
 		na.URI = v[us:i]
 		params = v[i:]
+		// A bare addr-spec ends at its first header parameter, so a URI
+		// with headers or a comma in it needs the angle brackets.
+		if bare && (bytes.IndexByte(na.URI, '?') >= 0 || bytes.IndexByte(na.URI, ',') >= 0) {
+			kind = ErrUnbracketedURI
+		}
 	}
 	if len(na.URI) == 0 {
 		na.URI = nil
-		return na, false
+		return na, false, kind
 	}
 	na.Tag = paramList(params, "tag")
-	return na, true
+	return na, true, kind
 }
 
 // ValueProblem says why a header value does not follow its grammar. The
