@@ -7,13 +7,6 @@ import "bytes"
 // look for the mistakes RFC 4475 §3.1.2 lists, not for every deviation from
 // RFC 3261 §25, and they allocate nothing.
 
-// checkRequestURI checks a Request-URI (RFC 4475 §3.1.2.7, §3.1.2.11); see
-// scanRequestURI.
-func checkRequestURI(u []byte) ErrorKind {
-	_, k := scanRequestURI(u)
-	return k
-}
-
 // scanRequestURI reads a Request-URI once. ws reports white space in it,
 // which the start line's grammar forbids (splitStartLine's ErrWhitespace).
 // kind is the first other defect: angle brackets, quotes or control bytes,
