@@ -286,6 +286,15 @@ func (w *FileWriter) Write(p *packet.Packet) error {
 	return nil
 }
 
+// Current returns the name of the file being written and its size in bytes,
+// buffered ones included; the name is empty once the writer is closed.
+func (w *FileWriter) Current() (name string, size int64) {
+	if w.file == nil {
+		return "", 0
+	}
+	return w.file.Name(), w.size
+}
+
 func (w *FileWriter) fail(err error) error {
 	w.err = err
 	return err

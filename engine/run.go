@@ -104,6 +104,15 @@ type Run struct {
 	fileErrs []error // *capture.FileError of files that ended early
 
 	iv intervals
+
+	started time.Time  // wall time of the first frame of a live run
+	drops   []dropMark // kernel drop counts of the last report.DropWindow, oldest first
+}
+
+// dropMark is the kernel's drop count at a wall time.
+type dropMark struct {
+	at      time.Time
+	dropped uint64
 }
 
 // NewRun prepares a run of e over in. Nothing is read before Run.
@@ -408,6 +417,8 @@ func (r *Run) publish() {
 	}
 	if fr.Live {
 		fr.Speed = "live"
+		fr.KernelReceived = rep.Capture.KernelReceived
+		fr.Running, fr.RecentDrops = r.liveClock(rep.Capture.KernelDropped)
 	} else if r.opt.Speed > 0 && !r.fast.Load() {
 		fr.Speed = "x" + strconv.FormatFloat(r.opt.Speed, 'f', -1, 64)
 	}
@@ -417,11 +428,31 @@ func (r *Run) publish() {
 			fr.Flow = &cf
 		}
 	}
+	if r.opt.Write != nil {
+		fr.WriteFile, fr.WriteBytes = r.opt.Write.Current()
+	}
 	r.latest.Store(fr)
 	r.lastPub, r.dirty = time.Now(), false
 	if r.opt.Progress != nil {
 		r.opt.Progress(r.e.Messages())
 	}
+}
+
+// liveClock returns how long the live run has been going (whole seconds)
+// and how many packets the kernel dropped in the last report.DropWindow,
+// given its drop count now.
+func (r *Run) liveClock(dropped uint64) (time.Duration, uint64) {
+	now := time.Now()
+	if r.started.IsZero() {
+		r.started = now
+	}
+	r.drops = append(r.drops, dropMark{now, dropped})
+	i := 0
+	for i < len(r.drops)-1 && now.Sub(r.drops[i+1].at) >= report.DropWindow {
+		i++
+	}
+	r.drops = append(r.drops[:0], r.drops[i:]...)
+	return now.Sub(r.started).Truncate(time.Second), dropped - min(dropped, r.drops[0].dropped)
 }
 
 // progress is the fraction of the input files read, or -1 when a size is

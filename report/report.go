@@ -68,6 +68,16 @@ type Frame struct {
 	// kernel dropped because sipwatch did not read them in time.
 	Live        bool
 	KernelDrops uint64
+	// Live only: KernelReceived is the packets the kernel delivered,
+	// RecentDrops the kernel drops of the last DropWindow of wall time,
+	// and Running the wall time since the capture began.
+	KernelReceived uint64
+	RecentDrops    uint64
+	Running        time.Duration
+	// WriteFile is the -w file being written and WriteBytes its size so
+	// far ("" when the run writes none).
+	WriteFile  string
+	WriteBytes int64
 	// Progress is the fraction of the input read, from 0 to 1, or
 	// negative when the size of the input is unknown.
 	Progress float64
@@ -96,6 +106,9 @@ type Frame struct {
 	// between frames and never changed.
 	Intervals []IntervalRow
 }
+
+// DropWindow is how far back Frame.RecentDrops looks.
+const DropWindow = 10 * time.Second
 
 // Report returns the summary of the frame, as `sipwatch stats` would write
 // it at this point of the capture.

@@ -19,3 +19,6 @@ type Feed interface {
 	// SeekEnd makes a paced replay run at full speed to the end.
 	SeekEnd()
 }
+
+// dropWindow is how far back Frame.RecentDrops looks.
+const dropWindow = report.DropWindow

@@ -466,7 +466,7 @@ func (m Model) statusLine() string {
 		parts = append(parts, count(s.SIPMessages)+" SIP")
 		switch {
 		case f.Live:
-			parts = append(parts, "live")
+			parts = append(parts, m.liveParts(f)...)
 		case f.Done:
 			parts = append(parts, "replay done")
 		case f.Held:
@@ -479,6 +479,39 @@ func (m Model) statusLine() string {
 		}
 	}
 	return clip(" "+strings.Join(parts, " · "), m.width)
+}
+
+// liveParts is the live capture's part of the status line: running time,
+// kernel drops of the last seconds (highlighted: the kernel is dropping
+// now), and the -w file being written with its size.
+func (m Model) liveParts(f *Frame) []string {
+	st := &m.c.styles
+	p := "live"
+	if f.Running > 0 {
+		p += " " + duration(f.Running)
+	}
+	parts := []string{p}
+	if f.RecentDrops > 0 {
+		parts = append(parts, st.ErrorText.Render(count(f.RecentDrops)+" kernel drops in the last "+
+			duration(dropWindow)))
+	}
+	if f.WriteFile != "" {
+		parts = append(parts, "writing "+visible(f.WriteFile)+" ("+bytesize(f.WriteBytes)+")")
+	}
+	return parts
+}
+
+// bytesize writes n bytes as B, kB, MB or GB (powers of 1000, as ls -h --si).
+func bytesize(n int64) string {
+	switch {
+	case n < 1000:
+		return strconv.FormatInt(n, 10) + " B"
+	case n < 1000*1000:
+		return strconv.FormatFloat(float64(n)/1e3, 'f', 1, 64) + " kB"
+	case n < 1000*1000*1000:
+		return strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64) + " MB"
+	}
+	return strconv.FormatFloat(float64(n)/1e9, 'f', 1, 64) + " GB"
 }
 
 // progress is how far a replay has gone, from 0 to 1. A replay at full
