@@ -88,6 +88,9 @@ func checkNameAddr(v []byte) ErrorKind {
 // end is as wrong but is let pass: widespread softphones (the
 // "…-d8754z-;" branches in the corpus) send it and every parser copes.
 func hasEmptyParam(v []byte) bool {
+	if !emptyParamCandidate(v) {
+		return false // the common case, found without looking for quotes
+	}
 	quoted := bytes.IndexByte(v, '"') >= 0
 	for i := 0; i < len(v); i++ {
 		if quoted {
@@ -117,6 +120,26 @@ func hasEmptyParam(v []byte) bool {
 		}
 	}
 	return false
+}
+
+// emptyParamCandidate reports whether some ';' of v, quoted or not, is
+// followed after white space by ';' or ','. Without one, v has no empty
+// parameter; with one, hasEmptyParam looks again with quotes in mind.
+func emptyParamCandidate(v []byte) bool {
+	for {
+		i := bytes.IndexByte(v, ';')
+		if i < 0 {
+			return false
+		}
+		v = v[i+1:]
+		j := 0
+		for j < len(v) && isLWS(v[j]) {
+			j++
+		}
+		if j < len(v) && (v[j] == ';' || v[j] == ',') {
+			return true
+		}
+	}
 }
 
 // isRFC1123Date reports whether v is an rfc1123-date as RFC 3261 §20.17
